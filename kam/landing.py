@@ -1,0 +1,396 @@
+"""Read landing files into text tables that follow the input contract, losing nothing.
+
+Every file of an entity is read by DuckDB as text. A record that cannot be parsed (wrong number
+of fields, unterminated quote, invalid encoding, over-long line) is *kept*, with its raw text and
+the reason in `_load_error`, so that staging can quarantine it. File-level problems that make a
+file unreadable (a required column missing from the header, a file that is not in the declared
+encoding) raise `LandingError` with a message naming the file and what to do.
+
+A mapping file (YAML, see mappings/README.md) adapts a foreign export to the contract: file
+glob, delimiter, quote, encoding, decimal mark, thousands separator, date format, column names,
+constant defaults and SQL expressions over the export's own columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import yaml
+
+from kam.contract import LINEAGE_COLUMNS, Entity, load_contract
+
+RAW_RECORD_MAX_CHARS = 1000
+SUPPORTED_ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "latin-1": "latin-1",
+                       "latin1": "latin-1", "iso-8859-1": "latin-1", "utf-16": "utf-16"}
+_SAFE_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class LandingError(Exception):
+    """A landing file cannot be read as declared. The message says which file and what to do."""
+
+
+@dataclass
+class EntityMapping:
+    """How one entity's files are read. The defaults describe the canonical contract format."""
+
+    files: list[str] | None = None
+    delimiter: str = ","
+    quote: str = '"'
+    encoding: str = "utf-8"
+    decimal_mark: str = "."
+    thousands_separator: str | None = None
+    date_format: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    expressions: dict[str, str] = field(default_factory=dict)
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class FileReport:
+    entity: str
+    file: str
+    file_format: str
+    bytes: int
+    sha256: str
+    status: str
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    unexpected_columns: str = ""
+    message: str = ""
+
+
+def load_mapping(path: str | Path | None) -> dict[str, EntityMapping]:
+    """Parse a mapping file; an empty path means the canonical format for every entity."""
+    if not path:
+        return {}
+    p = Path(path)
+    if not p.is_file():
+        raise LandingError(f"Mapping file {p} not found (set KAM_MAPPING to an existing file).")
+    try:
+        doc = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise LandingError(f"Mapping file {p} is not valid YAML: {exc}") from None
+    contract = load_contract()
+    out: dict[str, EntityMapping] = {}
+    known = set(EntityMapping.__dataclass_fields__)
+    for name, spec in (doc.get("entities") or {}).items():
+        if name not in contract:
+            raise LandingError(f"Mapping file {p}: unknown entity '{name}'; "
+                               f"known entities: {', '.join(contract)}.")
+        spec = spec or {}
+        unknown = set(spec) - known
+        if unknown:
+            raise LandingError(f"Mapping file {p}, entity {name}: unknown setting(s) "
+                               f"{', '.join(sorted(unknown))}; allowed: {', '.join(sorted(known))}.")
+        if isinstance(spec.get("files"), str):
+            spec["files"] = [spec["files"]]
+        m = EntityMapping(**spec)
+        cols = set(contract[name].column_names)
+        for key in list(m.columns) + list(m.expressions) + list(m.defaults):
+            if key not in cols:
+                raise LandingError(f"Mapping file {p}, entity {name}: '{key}' is not a contract "
+                                   f"column; contract columns: {', '.join(sorted(cols))}.")
+        for key, expr in m.expressions.items():
+            if ";" in expr or "--" in expr:
+                raise LandingError(f"Mapping file {p}, entity {name}, expression for {key}: "
+                                   "';' and '--' are not allowed in an expression.")
+        if m.encoding.lower() not in SUPPORTED_ENCODINGS:
+            raise LandingError(f"Mapping file {p}, entity {name}: encoding '{m.encoding}' is not "
+                               f"supported; use one of utf-8, latin-1, utf-16.")
+        out[name] = m
+    return out
+
+
+def find_files(landing_dir: Path, entity: str, mapping: EntityMapping) -> list[Path]:
+    """The entity's files, sorted by name (the order duplicates are judged in)."""
+    patterns = mapping.files or [f"{entity}.csv", f"{entity}_*.csv", f"{entity}.csv.gz",
+                                 f"{entity}_*.csv.gz", f"{entity}.parquet", f"{entity}_*.parquet"]
+    if not landing_dir.is_dir():
+        return []
+    names = sorted(p.name for p in landing_dir.iterdir() if p.is_file())
+    hits = [n for n in names if any(fnmatch.fnmatchcase(n, pat) for pat in patterns)]
+    return [landing_dir / n for n in hits]
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _sql_str(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def read_csv_header(path: Path, m: EntityMapping) -> list[str] | None:
+    """The header's field names, or None for an empty file."""
+    opener = __import__("gzip").open if path.name.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        raw = f.readline(1 << 20)
+    if not raw.strip():
+        return None
+    encoding = SUPPORTED_ENCODINGS[m.encoding.lower()]
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError:
+        raise LandingError(
+            f"{path.name}: the header is not valid {encoding}. If the file is Latin-1 "
+            "(ISO-8859-1), set `encoding: latin-1` for this entity in the mapping file."
+        ) from None
+    row = next(csv.reader(io.StringIO(text), delimiter=m.delimiter, quotechar=m.quote))
+    return [h.strip() for h in row]
+
+
+def _resolve_columns(entity: Entity, header: list[str], m: EntityMapping, path: Path
+                     ) -> tuple[dict[str, str], list[str]]:
+    """Map each contract column to a SQL expression over the file's columns c1..cn."""
+    by_name: dict[str, str] = {}
+    for i, h in enumerate(header, start=1):
+        by_name.setdefault(h.casefold(), f"c{i}")
+    used: set[str] = set()
+    exprs: dict[str, str] = {}
+    missing: list[str] = []
+    for col in entity.columns:
+        if col.name in m.expressions:
+            expr = m.expressions[col.name]
+            # Expressions name the export's columns; rewrite those names to c1..cn.
+            for i, h in sorted(enumerate(header, start=1), key=lambda t: -len(t[1])):
+                if not h:
+                    continue
+                pattern = (re.escape(_quote_ident(h)) if not _SAFE_IDENT.match(h)
+                           else r"(?<![\w\"])" + re.escape(h) + r"(?![\w\"])")
+                if re.search(pattern, expr):
+                    used.add(h.casefold())
+                    expr = re.sub(pattern, f"c{i}", expr)
+            exprs[col.name] = f"cast(({expr}) as varchar)"
+            continue
+        source_name = m.columns.get(col.name, col.name)
+        ref = by_name.get(source_name.casefold())
+        if ref is not None:
+            used.add(source_name.casefold())
+            exprs[col.name] = ref
+        elif col.name in m.defaults:
+            exprs[col.name] = f"cast({_sql_str(m.defaults[col.name])} as varchar)"
+        elif col.required:
+            missing.append(source_name)
+        else:
+            exprs[col.name] = "cast(null as varchar)"
+        if col.name in m.defaults and ref is not None:
+            exprs[col.name] = (f"coalesce(nullif(trim({ref}), ''), "
+                               f"cast({_sql_str(m.defaults[col.name])} as varchar))")
+    if missing:
+        hint = ""
+        if len(header) == 1 and any(d in header[0] for d in (";", "\t", "|")):
+            sep = next(d for d in (";", "\t", "|") if d in header[0])
+            hint = (f" The header looks {sep!r}-delimited: set `delimiter: {sep!r}` for this "
+                    "entity in the mapping file.")
+        raise LandingError(
+            f"{path.name}: required column(s) {', '.join(missing)} missing from the header "
+            f"({', '.join(header) or 'empty'}).{hint}"
+        )
+    unexpected = [h for h in header if h and h.casefold() not in used]
+    return exprs, unexpected
+
+
+def _normalise(entity: Entity, exprs: dict[str, str], m: EntityMapping) -> dict[str, str]:
+    """Apply the mapping's decimal mark, thousands separator and date format to text values."""
+    out = dict(exprs)
+    for col in entity.columns:
+        e = out[col.name]
+        if col.data_type in ("decimal", "integer"):
+            if m.thousands_separator:
+                e = f"replace({e}, {_sql_str(m.thousands_separator)}, '')"
+            if m.decimal_mark != ".":
+                e = f"replace({e}, {_sql_str(m.decimal_mark)}, '.')"
+        elif col.data_type == "date" and m.date_format:
+            # Values that do not match the format stay as they are, so staging quarantines them.
+            e = (f"coalesce(strftime(try_strptime(trim({e}), {_sql_str(m.date_format)}), "
+                 f"'%Y-%m-%d'), {e})")
+        out[col.name] = e
+    return out
+
+
+class LandingReader:
+    """Reads the landing folder for one DuckDB connection."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, landing_dir: str | Path,
+                 mapping_path: str | Path | None = None):
+        self.conn = conn
+        self.landing_dir = Path(landing_dir)
+        self.mapping = load_mapping(mapping_path)
+        self.contract = load_contract()
+        self.reports: list[FileReport] = []
+
+    def _empty(self, entity: Entity) -> duckdb.DuckDBPyRelation:
+        cols = [f"cast(null as varchar) as {c}" for c in entity.column_names]
+        lineage = ["cast(null as varchar) as _source_file", "cast(null as bigint) as _source_row",
+                   "cast(null as bigint) as _source_line", "cast(null as varchar) as _file_sha256",
+                   "cast(null as boolean) as _is_duplicate_file",
+                   "cast(null as varchar) as _load_error", "cast(null as varchar) as _raw_record"]
+        return self.conn.sql(f"select {', '.join(cols + lineage)} where false")
+
+    def read(self, entity_name: str) -> duckdb.DuckDBPyRelation:
+        """All rows of all files of the entity, as one relation (lazy for accepted rows)."""
+        entity = self.contract[entity_name]
+        m = self.mapping.get(entity_name, EntityMapping())
+        files = find_files(self.landing_dir, entity_name, m)
+        if not files:
+            if entity.required:
+                raise LandingError(
+                    f"Required entity '{entity_name}' has no file in the landing folder "
+                    f"{self.landing_dir.resolve()} (expected {entity_name}.csv, "
+                    f"{entity_name}_*.csv or {entity_name}*.parquet, or the `files` glob of the "
+                    "mapping file)."
+                )
+            self.reports.append(FileReport(entity_name, "", "", 0, "", "missing",
+                                           message="no file: optional entity not delivered"))
+            return self._empty(entity)
+        seen: dict[str, str] = {}
+        parts = []
+        for path in files:
+            digest = _sha256(path)
+            duplicate_of = seen.get(digest)
+            seen.setdefault(digest, path.name)
+            is_parquet = path.name.endswith(".parquet")
+            rel = (self._read_parquet(entity, path, m, digest, duplicate_of) if is_parquet
+                   else self._read_csv(entity, path, m, digest, duplicate_of))
+            if rel is not None:
+                parts.append(rel)
+        if not parts:
+            return self._empty(entity)
+        sql = " union all ".join(f"select * from ({p.sql_query()})" for p in parts)
+        return self.conn.sql(sql)
+
+    def _lineage(self, path: Path, digest: str, duplicate_of: str | None) -> str:
+        return (f"{_sql_str(path.name)} as _source_file, {_sql_str(digest)} as _file_sha256, "
+                f"{'true' if duplicate_of else 'false'} as _is_duplicate_file")
+
+    def _read_parquet(self, entity, path, m, digest, duplicate_of):
+        size = path.stat().st_size
+        try:
+            desc = self.conn.sql(f"describe select * from read_parquet({_sql_str(str(path))})")
+            header = [r[0] for r in desc.fetchall()]
+        except duckdb.Error as exc:
+            raise LandingError(f"{path.name}: not a readable Parquet file ({exc}).") from None
+        exprs, unexpected = _resolve_columns(entity, header, m, path)
+        # Parquet columns are addressed by their own names; map c1..cn back to them.
+        rename = {f"c{i}": _quote_ident(h) for i, h in enumerate(header, start=1)}
+        exprs = {k: re.sub(r"\bc(\d+)\b", lambda mt: rename[mt.group(0)], v)
+                 for k, v in exprs.items()}
+        exprs = {k: v if v.startswith("cast(") else f"cast({v} as varchar)"
+                 for k, v in exprs.items()}
+        exprs = _normalise(entity, exprs, m)
+        select = ", ".join(f"{e} as {c}" for c, e in exprs.items())
+        src = f"read_parquet({_sql_str(str(path))}, file_row_number=true)"
+        rows = self.conn.sql(f"select count(*) from {src}").fetchall()[0][0]
+        status = "duplicate_file" if duplicate_of else "loaded"
+        msg = f"same content as {duplicate_of}" if duplicate_of else ""
+        self.reports.append(FileReport(entity.name, path.name, "parquet", size, digest, status,
+                                       rows, 0, ", ".join(unexpected), msg))
+        return self.conn.sql(
+            f"select {select}, {_sql_str(path.name)} as _source_file, "
+            f"file_row_number + 1 as _source_row, cast(null as bigint) as _source_line, "
+            f"{_sql_str(digest)} as _file_sha256, "
+            f"{'true' if duplicate_of else 'false'} as _is_duplicate_file, "
+            f"cast(null as varchar) as _load_error, cast(null as varchar) as _raw_record "
+            f"from {src}"
+        )
+
+    def _read_csv(self, entity, path, m, digest, duplicate_of):
+        size = path.stat().st_size
+        header = read_csv_header(path, m) if size else None
+        if header is None:
+            self.reports.append(FileReport(entity.name, path.name, "csv", size, digest, "empty",
+                                           message="empty file: no header, no rows"))
+            return None
+        exprs, unexpected = _resolve_columns(entity, header, m, path)
+        exprs = _normalise(entity, exprs, m)
+        n = len(header)
+        columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(1, n + 1)) + "}"
+        encoding = SUPPORTED_ENCODINGS[m.encoding.lower()]
+        options = (f"header=true, auto_detect=false, columns={columns}, "
+                   f"delim={_sql_str(m.delimiter)}, quote={_sql_str(m.quote)}, "
+                   f"escape={_sql_str(m.quote)}, encoding={_sql_str(encoding)}, "
+                   "strict_mode=true, null_padding=false, ignore_errors=true, "
+                   "max_line_size=1048576")
+        src = f"read_csv({_sql_str(str(path))}, {options})"
+        # First pass: count accepted records and collect the rejected ones, with line numbers.
+        cur = self.conn.cursor()
+        cur.execute("drop table if exists kam_rejects; drop table if exists kam_rejects_scan")
+        accepted = cur.sql(
+            f"select count(*) from read_csv({_sql_str(str(path))}, {options}, "
+            "store_rejects=true, rejects_table='kam_rejects', rejects_scan='kam_rejects_scan')"
+        ).fetchall()[0][0]
+        rejects = cur.sql(
+            "select line, error_type, csv_line from kam_rejects order by line, column_idx"
+        ).fetchall()
+        cur.close()
+        # One reject per physical record (a record can break several rules).
+        by_line: dict[int, tuple[str, str]] = {}
+        for line, error_type, csv_line in rejects:
+            by_line.setdefault(int(line), (str(error_type), csv_line or ""))
+        if any(t == "INVALID ENCODING" for t, _ in by_line.values()):
+            first = min(ln for ln, (t, _) in by_line.items() if t == "INVALID ENCODING")
+            raise LandingError(
+                f"{path.name}: not valid {encoding} (first bad record at line {first}). If the "
+                "file is Latin-1 (ISO-8859-1), set `encoding: latin-1` for this entity in the "
+                "mapping file."
+            )
+        status = "duplicate_file" if duplicate_of else ("loaded" if accepted or by_line
+                                                         else "header_only")
+        msg = f"same content as {duplicate_of}" if duplicate_of else ""
+        self.reports.append(FileReport(entity.name, path.name, "csv", size, digest, status,
+                                       accepted, len(by_line), ", ".join(unexpected), msg))
+        select = ", ".join(f"{e} as {c}" for c, e in exprs.items())
+        lineage = self._lineage(path, digest, duplicate_of)
+        good = (f"select {select}, {lineage}, row_number() over () as _source_row, "
+                f"cast(null as bigint) as _source_line, cast(null as varchar) as _load_error, "
+                f"cast(null as varchar) as _raw_record from {src}")
+        cols = ", ".join(list(entity.column_names) + list(LINEAGE_COLUMNS))
+        if not by_line:
+            return self.conn.sql(f"select {cols} from ({good})")
+        nulls = ", ".join(f"cast(null as varchar) as {c}" for c in entity.column_names)
+        values = ", ".join(
+            f"({accepted + k}, {line}, {_sql_str(err.lower().replace(' ', '_'))}, "
+            f"{_sql_str(raw[:RAW_RECORD_MAX_CHARS])})"
+            for k, (line, (err, raw)) in enumerate(sorted(by_line.items()), start=1)
+        )
+        bad = (f"select {nulls}, {lineage}, r.row_ord as _source_row, r.line as _source_line, "
+               f"r.err as _load_error, r.raw as _raw_record "
+               f"from (values {values}) as r(row_ord, line, err, raw)")
+        return self.conn.sql(f"select {cols} from ({good}) union all select {cols} from ({bad})")
+
+    def write_load_log(self) -> None:
+        """Record what was read, file by file, in landing.load_log (replacing the entity's rows)."""
+        self.conn.execute("create schema if not exists landing")
+        self.conn.execute(
+            "create table if not exists landing.load_log (entity varchar, file varchar, "
+            "file_format varchar, bytes bigint, sha256 varchar, status varchar, "
+            "rows_accepted bigint, rows_rejected bigint, unexpected_columns varchar, "
+            "message varchar)"
+        )
+        for entity in sorted({r.entity for r in self.reports}):
+            self.conn.execute("delete from landing.load_log where entity = ?", [entity])
+        for r in self.reports:
+            self.conn.execute(
+                "insert into landing.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [r.entity, r.file, r.file_format, r.bytes, r.sha256, r.status, r.rows_accepted,
+                 r.rows_rejected, r.unexpected_columns, r.message],
+            )
+        self.reports.clear()

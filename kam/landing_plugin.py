@@ -1,0 +1,37 @@
+"""dbt-duckdb source plugin: `meta: {plugin: kam}` sources are read from the landing folder.
+
+Configured in profiles.yml (landing_dir, mapping). When a staging model resolves
+`source('landing', <entity>)`, dbt-duckdb calls `load`, which returns a DuckDB relation over the
+entity's files; dbt-duckdb then materialises it as the table `landing.<entity>`. Reading stays
+inside DuckDB (no pandas), so it streams at any scale.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dbt.adapters.duckdb.plugins import BasePlugin
+from dbt.adapters.duckdb.utils import SourceConfig
+
+from kam.landing import LandingReader
+
+
+class Plugin(BasePlugin):
+    def initialize(self, plugin_config: dict[str, Any]) -> None:
+        self.landing_dir = plugin_config.get("landing_dir") or "landing"
+        self.mapping = plugin_config.get("mapping") or None
+        self._conn = None
+        self._keep: list[Any] = []
+
+    def configure_connection(self, conn) -> None:
+        self._conn = conn
+
+    def load(self, source_config: SourceConfig):
+        entity = source_config.meta.get("entity") or source_config.identifier
+        # A cursor of our own: the relation must outlive dbt's cursor until it is materialised.
+        cur = self._conn.cursor()
+        reader = LandingReader(cur, self.landing_dir, self.mapping)
+        relation = reader.read(entity)
+        reader.write_load_log()
+        self._keep = [cur, relation]
+        return relation

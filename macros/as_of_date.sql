@@ -1,0 +1,37 @@
+{#-
+    The as-of date every time window is computed from.
+    With var as_of_date set, its value (validated: it must be an ISO date, so nothing else can
+    reach the SQL). Unset, the one-row model int_as_of_date derives it from the data.
+    Use: `{{ as_of_date() }}` anywhere a date expression is expected.
+-#}
+{% macro as_of_date() -%}
+    {%- set value = var('as_of_date', none) -%}
+    {%- if value is none or value == '' -%}
+        (select as_of_date from {{ ref('int_as_of_date') }})
+    {%- else -%}
+        date '{{ validated_date_var('as_of_date') }}'
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Return var `name` if it is a valid ISO date (YYYY-MM-DD); stop the build with a clear message otherwise. -#}
+{% macro validated_date_var(name) -%}
+    {%- set value = var(name) | string | trim -%}
+    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', value) -%}
+        {{ exceptions.raise_compiler_error("var " ~ name ~ " must be a date written YYYY-MM-DD, got: " ~ (value | truncate(40))) }}
+    {%- endif -%}
+    {{- value -}}
+{%- endmacro %}
+
+{#- Return numeric var `name`, stopping the build with a clear message if it is not a number. -#}
+{% macro number_var(name) -%}
+    {%- set value = var(name) -%}
+    {%- if value is none or not modules.re.fullmatch('-?[0-9]+(\.[0-9]+)?', value | string | trim) -%}
+        {{ exceptions.raise_compiler_error("var " ~ name ~ " must be a number, got: " ~ (value | string | truncate(40))) }}
+    {%- endif -%}
+    {{- value | string | trim -}}
+{%- endmacro %}
+
+{#- Return text var `name` as a quoted SQL string literal (quotes escaped). -#}
+{% macro string_var(name) -%}
+    '{{ var(name) | string | replace("'", "''") }}'
+{%- endmacro %}

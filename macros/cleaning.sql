@@ -1,0 +1,69 @@
+{#-
+    Text cleaning and safe casting used by every staging model.
+    Landing columns arrive as text; these macros never fail on bad input: they return null,
+    and `is_unparsed` tells a missing value from one that could not be read, so the row can be
+    quarantined with a reason instead of silently losing the value.
+-#}
+
+{#- Trim, collapse inner whitespace, Unicode NFC (keeps accents, merges decomposed ones); '' is null. -#}
+{% macro clean_text(column) -%}
+    nullif(regexp_replace(trim(nfc_normalize({{ column }})), '\s+', ' ', 'g'), '')
+{%- endmacro %}
+
+{#- Codes and identifiers: cleaned text in upper case, so 'abc ' and 'ABC' are one key. -#}
+{% macro clean_code(column) -%}
+    upper({{ clean_text(column) }})
+{%- endmacro %}
+
+{#- Labels from a closed list: cleaned text in lower case with spaces as underscores. -#}
+{% macro clean_label(column) -%}
+    replace(lower({{ clean_text(column) }}), ' ', '_')
+{%- endmacro %}
+
+{% macro to_decimal(column) -%}
+    try_cast({{ clean_text(column) }} as decimal(18, 4))
+{%- endmacro %}
+
+{% macro to_integer(column) -%}
+    try_cast({{ clean_text(column) }} as integer)
+{%- endmacro %}
+
+{#- ISO dates, with or without a time part; anything else (31/12/2024, 2024-02-30) is null. -#}
+{% macro to_date(column) -%}
+    coalesce(
+        try_cast({{ clean_text(column) }} as date),
+        try_cast(try_cast({{ clean_text(column) }} as timestamp) as date)
+    )
+{%- endmacro %}
+
+{% macro to_boolean(column) -%}
+    case
+        when lower({{ clean_text(column) }}) in ('true', 't', 'yes', 'y', '1') then true
+        when lower({{ clean_text(column) }}) in ('false', 'f', 'no', 'n', '0') then false
+    end
+{%- endmacro %}
+
+{#- True when the raw text holds something but the typed value came out null. -#}
+{% macro is_unparsed(raw_column, typed_expression) -%}
+    ({{ clean_text(raw_column) }} is not null and ({{ typed_expression }}) is null)
+{%- endmacro %}
+
+{#-
+    First failing rule from a list of (condition, reason_code, detail) triples in priority
+    order; null when every rule passes. `part='reason'` returns the reason code (documented in
+    seed dq_reason_codes, which also says whether it quarantines or excludes the row),
+    `part='detail'` the detail (which column or value broke the rule).
+-#}
+{% macro first_failure(rules, part='reason') -%}
+    case
+    {%- for condition, reason, detail in rules %}
+        when {{ condition }} then '{{ reason if part == 'reason' else detail }}'
+    {%- endfor %}
+    end
+{%- endmacro %}
+
+{#- Deterministic fingerprint of a list of columns, nulls included (for exact duplicates). -#}
+{% macro row_fingerprint(columns) -%}
+    md5(concat_ws('\x1f'
+    {%- for c in columns %}, coalesce(cast({{ c }} as varchar), '\x00'){% endfor %}))
+{%- endmacro %}

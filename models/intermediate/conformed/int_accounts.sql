@@ -1,0 +1,87 @@
+{#-
+    The account list every later model uses: the accounts file when one was delivered,
+    otherwise accounts derived from the clean sales lines (their most frequent name and country,
+    first purchase as creation date), flagged is_derived_from_sales.
+-#}
+with file_accounts as (
+    select * from {{ ref('int_accounts__checked') }}
+    where dq_reason is null
+),
+
+sales_lines as (
+    select
+        account_id,
+        account_name,
+        country,
+        invoice_date
+    from {{ ref('int_sales_lines') }}
+),
+
+derived_accounts as (
+    select
+        account_id,
+        mode(account_name) as account_name,
+        mode(country) as country,
+        min(invoice_date) as created_date
+    from sales_lines
+    where (select count(*) from file_accounts) = 0
+    group by account_id
+),
+
+from_file as (
+    select
+        account_id,
+        account_name,
+        parent_account_id,
+        sector,
+        country,
+        region,
+        size_band,
+        annual_potential,
+        potential_growth_rate,
+        market_position,
+        credit_rating,
+        is_strategic,
+        is_renowned,
+        has_strict_quality_requirements,
+        owner_rep_id,
+        created_date,
+        coalesce(status, 'client') as status,
+        false as is_derived_from_sales,
+        source_file,
+        source_row
+    from file_accounts
+),
+
+from_sales as (
+    select
+        account_id,
+        account_name,
+        cast(null as varchar) as parent_account_id,
+        cast(null as varchar) as sector,
+        country,
+        cast(null as varchar) as region,
+        cast(null as varchar) as size_band,
+        cast(null as decimal(18, 4)) as annual_potential,
+        cast(null as decimal(18, 4)) as potential_growth_rate,
+        cast(null as varchar) as market_position,
+        cast(null as varchar) as credit_rating,
+        cast(null as boolean) as is_strategic,
+        cast(null as boolean) as is_renowned,
+        cast(null as boolean) as has_strict_quality_requirements,
+        cast(null as varchar) as owner_rep_id,
+        created_date,
+        'client' as status,
+        true as is_derived_from_sales,
+        cast(null as varchar) as source_file,
+        cast(null as bigint) as source_row
+    from derived_accounts
+),
+
+final as (
+    select * from from_file
+    union all
+    select * from from_sales
+)
+
+select * from final

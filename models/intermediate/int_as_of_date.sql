@@ -1,0 +1,38 @@
+{#-
+    The date everything is computed as of: var as_of_date when set, else the last invoice date
+    in the data. Dates more than var max_future_days beyond the 99.9th percentile of invoice
+    dates are typos (2099-01-01) and must not move the as-of date.
+-#}
+with sales_dates as (
+    select invoice_date
+    from {{ ref('stg_landing__sales_lines') }}
+    where dq_reason is null
+),
+
+typical_range as (
+    select quantile_disc(invoice_date, 0.999) as p999_invoice_date
+    from sales_dates
+),
+
+derived as (
+    select max(sales_dates.invoice_date) as last_invoice_date
+    from sales_dates
+    cross join typical_range
+    where sales_dates.invoice_date
+        <= typical_range.p999_invoice_date + to_days({{ number_var('max_future_days') }})
+),
+
+final as (
+    select
+        {% if var('as_of_date', none) %}
+            date '{{ validated_date_var("as_of_date") }}' as as_of_date,
+            'var as_of_date' as as_of_date_origin
+        {% else %}
+            -- an empty warehouse still gets a date, so `dbt build --empty` and new installs work
+            coalesce(derived.last_invoice_date, date '{{ validated_date_var("min_valid_date") }}') as as_of_date,
+            'last invoice date in the data' as as_of_date_origin
+        {% endif %}
+    from derived
+)
+
+select * from final
