@@ -226,6 +226,17 @@ def _normalise(entity: Entity, exprs: dict[str, str], m: EntityMapping) -> dict[
     return out
 
 
+def create_load_log(conn: duckdb.DuckDBPyConnection) -> None:
+    """Create landing.load_log if it does not exist yet."""
+    conn.execute("create schema if not exists landing")
+    conn.execute(
+        "create table if not exists landing.load_log (entity varchar, file varchar, "
+        "file_format varchar, bytes bigint, sha256 varchar, status varchar, "
+        "rows_accepted bigint, rows_rejected bigint, unexpected_columns varchar, "
+        "message varchar)"
+    )
+
+
 class LandingReader:
     """Reads the landing folder for one DuckDB connection."""
 
@@ -378,13 +389,7 @@ class LandingReader:
 
     def write_load_log(self) -> None:
         """Record what was read, file by file, in landing.load_log (replacing the entity's rows)."""
-        self.conn.execute("create schema if not exists landing")
-        self.conn.execute(
-            "create table if not exists landing.load_log (entity varchar, file varchar, "
-            "file_format varchar, bytes bigint, sha256 varchar, status varchar, "
-            "rows_accepted bigint, rows_rejected bigint, unexpected_columns varchar, "
-            "message varchar)"
-        )
+        create_load_log(self.conn)
         for entity in sorted({r.entity for r in self.reports}):
             self.conn.execute("delete from landing.load_log where entity = ?", [entity])
         for r in self.reports:

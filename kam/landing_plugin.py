@@ -8,12 +8,16 @@ inside DuckDB (no pandas), so it streams at any scale.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt.adapters.duckdb.utils import SourceConfig
 
-from kam.landing import LandingReader
+from kam.landing import LandingReader, create_load_log
+
+# dbt runs models on several threads; loads share the load log, so they take turns.
+_LOAD_LOCK = threading.Lock()
 
 
 class Plugin(BasePlugin):
@@ -25,13 +29,15 @@ class Plugin(BasePlugin):
 
     def configure_connection(self, conn) -> None:
         self._conn = conn
+        create_load_log(conn)
 
     def load(self, source_config: SourceConfig):
         entity = source_config.meta.get("entity") or source_config.identifier
         # A cursor of our own: the relation must outlive dbt's cursor until it is materialised.
-        cur = self._conn.cursor()
-        reader = LandingReader(cur, self.landing_dir, self.mapping)
-        relation = reader.read(entity)
-        reader.write_load_log()
-        self._keep = [cur, relation]
+        with _LOAD_LOCK:
+            cur = self._conn.cursor()
+            reader = LandingReader(cur, self.landing_dir, self.mapping)
+            relation = reader.read(entity)
+            reader.write_load_log()
+            self._keep.append((cur, relation))
         return relation

@@ -67,3 +67,11 @@
     md5(concat_ws('\x1f'
     {%- for c in columns %}, coalesce(cast({{ c }} as varchar), '\x00'){% endfor %}))
 {%- endmacro %}
+
+{#-
+    An amount in the reporting currency: computed in DECIMAL(38) (so products of quantities,
+    prices and rates cannot overflow) and stored as DECIMAL(18, 4) like every money column.
+-#}
+{% macro money(expression) -%}
+    cast(round({{ expression }}, 4) as decimal(18, 4))
+{%- endmacro %}

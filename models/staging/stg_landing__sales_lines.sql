@@ -47,6 +47,7 @@ checked as (
         {%- set rules = [
             ("load_error is not null", "malformed_record", "record could not be split into fields"),
             ("is_duplicate_file", "duplicate_file", "file content already delivered"),
+            ("document_type = 'adjustment'", "accounting_adjustment", "document_type"),
             ("invoice_id is null", "missing_required_value", "invoice_id"),
             ("account_id is null", "missing_required_value", "account_id"),
             ("product_id is null", "missing_required_value", "product_id"),
@@ -59,7 +60,6 @@ checked as (
             ("is_bad_discount", "invalid_number", "discount_amount"),
             ("is_bad_line_number", "invalid_number", "line_number"),
             ("document_type not in ('invoice', 'credit_note', 'adjustment')", "invalid_value", "document_type"),
-            ("document_type = 'adjustment'", "accounting_adjustment", "document_type"),
             ("unit_price < 0", "negative_amount", "unit_price"),
             ("discount_amount < 0", "negative_amount", "discount_amount"),
             ("discount_amount > abs(quantity * unit_price)", "discount_exceeds_line", "discount_amount"),

@@ -28,8 +28,12 @@ services as (
 
 converted as (
     select
-        clean_lines.*,
-        currency_rates.rate_to_reporting as exchange_rate
+        clean_lines.* replace (
+            cast(clean_lines.quantity as decimal(38, 4)) as quantity,
+            cast(clean_lines.unit_price as decimal(38, 4)) as unit_price,
+            cast(clean_lines.discount_amount as decimal(38, 4)) as discount_amount
+        ),
+        cast(currency_rates.rate_to_reporting as decimal(38, 8)) as exchange_rate
     from clean_lines
     asof left join currency_rates
         on clean_lines.currency = currency_rates.currency
@@ -66,10 +70,10 @@ final as (
         is_revenue_line,
         document_type = 'credit_note' and line_category in ('product', 'service') as is_return,
         quantity,
-        unit_price * exchange_rate as unit_price,
-        quantity * unit_price * exchange_rate as gross_amount,
-        sign(quantity) * discount_amount * exchange_rate as discount_amount,
-        (quantity * unit_price - sign(quantity) * discount_amount) * exchange_rate as net_amount,
+        {{ money('unit_price * exchange_rate') }} as unit_price,
+        {{ money('quantity * unit_price * exchange_rate') }} as gross_amount,
+        {{ money('sign(quantity) * discount_amount * exchange_rate') }} as discount_amount,
+        {{ money('(quantity * unit_price - sign(quantity) * discount_amount) * exchange_rate') }} as net_amount,
         unit_price = 0 as is_free_of_charge,
         currency as original_currency,
         exchange_rate,

@@ -38,6 +38,20 @@ entity_presence as (
         {{ as_of_date() }} as as_of_date
 ),
 
+-- before numbering: a copied line must look identical, line number included
+duplicates_flagged as (
+    select
+        * exclude (has_conflicting_key),
+        -- without line numbers in the export there is no line key to conflict on
+        has_conflicting_key and line_number is not null as has_conflicting_key
+    from (
+        select
+            *,
+            {{ duplicate_checks(['invoice_id', 'line_number'], value_columns) }}
+        from staged
+    )
+),
+
 -- exports without line numbers get them from file order, so (invoice, line) is a key
 numbered as (
     select
@@ -46,37 +60,30 @@ numbered as (
             line_number,
             row_number() over (partition by invoice_id order by source_file, source_row)
         ) as line_number
-    from staged
-),
-
-duplicates_flagged as (
-    select
-        *,
-        {{ duplicate_checks(['invoice_id', 'line_number'], value_columns) }}
-    from numbered
+    from duplicates_flagged
 ),
 
 references_checked as (
     select
-        duplicates_flagged.*,
+        numbered.*,
         entity_presence.has_accounts_file and clean_accounts.account_id is null as is_orphan_account,
         entity_presence.has_products_file
         and clean_products.product_id is null
         and non_product_codes.product_id is null as is_orphan_product,
         currency_rates.currency is null
-        or duplicates_flagged.invoice_date < currency_rates.first_valid_date as is_unknown_currency,
-        duplicates_flagged.invoice_date
+        or numbered.invoice_date < currency_rates.first_valid_date as is_unknown_currency,
+        numbered.invoice_date
         > entity_presence.as_of_date + to_days({{ number_var('max_future_days') }}) as is_far_future
-    from duplicates_flagged
+    from numbered
     cross join entity_presence
     left join clean_accounts
-        on duplicates_flagged.account_id = clean_accounts.account_id
+        on numbered.account_id = clean_accounts.account_id
     left join clean_products
-        on duplicates_flagged.product_id = clean_products.product_id
+        on numbered.product_id = clean_products.product_id
     left join non_product_codes
-        on duplicates_flagged.product_id = non_product_codes.product_id
+        on numbered.product_id = non_product_codes.product_id
     left join currency_rates
-        on duplicates_flagged.currency = currency_rates.currency
+        on numbered.currency = currency_rates.currency
 ),
 
 final as (
