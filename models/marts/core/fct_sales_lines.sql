@@ -48,7 +48,7 @@ final as (
         invoice_id,
         line_number,
         invoice_date,
-        date_trunc('month', invoice_date) as invoice_month,
+        cast(date_trunc('month', invoice_date) as date) as invoice_month,
         account_id,
         product_id,
         rep_id,
