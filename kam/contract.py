@@ -94,7 +94,10 @@ def contract_markdown() -> str:
     for entity in load_contract().values():
         status = "required" if entity.required else "optional"
         lines += [f"#### `{entity.name}` ({status})", "", entity.description, ""]
-        lines += ["| column | type | required | meaning | allowed values |", "|---|---|---|---|---|"]
+        lines += [
+            "| column | type | required | meaning | allowed values |",
+            "|---|---|---|---|---|",
+        ]
         for c in entity.columns:
             allowed = ", ".join(c.allowed_values)
             req = "yes" if c.required else ""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import fnmatch
+import gzip
 import hashlib
 import io
 import re
@@ -28,9 +29,18 @@ import yaml
 from kam.contract import LINEAGE_COLUMNS, Entity, load_contract
 
 RAW_RECORD_MAX_CHARS = 1000
-SUPPORTED_ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "latin-1": "latin-1",
-                       "latin1": "latin-1", "iso-8859-1": "latin-1", "utf-16": "utf-16"}
+SUPPORTED_ENCODINGS = {
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    "latin-1": "latin-1",
+    "latin1": "latin-1",
+    "iso-8859-1": "latin-1",
+    "utf-16": "utf-16",
+}
 _SAFE_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_STRING_LITERAL = re.compile(r"'(?:[^']|'')*'")
+#: Lines longer than this need a bigger DuckDB CSV buffer, else DuckDB drops them silently.
+CSV_BUFFER_SAFE_LINE = 16 << 20
 
 
 class LandingError(Exception):
@@ -78,41 +88,70 @@ def load_mapping(path: str | Path | None) -> dict[str, EntityMapping]:
         doc = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise LandingError(f"Mapping file {p} is not valid YAML: {exc}") from None
+    entities = doc.get("entities") if isinstance(doc, dict) else None
+    if not isinstance(doc, dict) or not isinstance(entities or {}, dict):
+        raise LandingError(
+            f"Mapping file {p}: expected `entities:` followed by one mapping "
+            "per entity name (see mappings/README.md)."
+        )
     contract = load_contract()
     out: dict[str, EntityMapping] = {}
     known = set(EntityMapping.__dataclass_fields__)
-    for name, spec in (doc.get("entities") or {}).items():
+    for name, spec in (entities or {}).items():
         if name not in contract:
-            raise LandingError(f"Mapping file {p}: unknown entity '{name}'; "
-                               f"known entities: {', '.join(contract)}.")
+            raise LandingError(
+                f"Mapping file {p}: unknown entity '{name}'; known entities: {', '.join(contract)}."
+            )
         spec = spec or {}
+        if not isinstance(spec, dict):
+            raise LandingError(f"Mapping file {p}, entity {name}: expected a mapping of settings.")
         unknown = set(spec) - known
         if unknown:
-            raise LandingError(f"Mapping file {p}, entity {name}: unknown setting(s) "
-                               f"{', '.join(sorted(unknown))}; allowed: {', '.join(sorted(known))}.")
+            raise LandingError(
+                f"Mapping file {p}, entity {name}: unknown setting(s) "
+                f"{', '.join(sorted(unknown))}; allowed: {', '.join(sorted(known))}."
+            )
         if isinstance(spec.get("files"), str):
             spec["files"] = [spec["files"]]
         m = EntityMapping(**spec)
         cols = set(contract[name].column_names)
         for key in list(m.columns) + list(m.expressions) + list(m.defaults):
             if key not in cols:
-                raise LandingError(f"Mapping file {p}, entity {name}: '{key}' is not a contract "
-                                   f"column; contract columns: {', '.join(sorted(cols))}.")
+                raise LandingError(
+                    f"Mapping file {p}, entity {name}: '{key}' is not a contract "
+                    f"column; contract columns: {', '.join(sorted(cols))}."
+                )
+        for key, value in m.defaults.items():
+            if value is None:
+                raise LandingError(
+                    f"Mapping file {p}, entity {name}: the default for {key} is "
+                    "empty; give a value or remove it."
+                )
         for key, expr in m.expressions.items():
             if ";" in expr or "--" in expr:
-                raise LandingError(f"Mapping file {p}, entity {name}, expression for {key}: "
-                                   "';' and '--' are not allowed in an expression.")
+                raise LandingError(
+                    f"Mapping file {p}, entity {name}, expression for {key}: "
+                    "';' and '--' are not allowed in an expression."
+                )
         if m.encoding.lower() not in SUPPORTED_ENCODINGS:
-            raise LandingError(f"Mapping file {p}, entity {name}: encoding '{m.encoding}' is not "
-                               f"supported; use one of utf-8, latin-1, utf-16.")
+            raise LandingError(
+                f"Mapping file {p}, entity {name}: encoding '{m.encoding}' is not "
+                f"supported; use one of utf-8, latin-1, utf-16."
+            )
         out[name] = m
     return out
 
 
 def find_files(landing_dir: Path, entity: str, mapping: EntityMapping) -> list[Path]:
     """The entity's files, sorted by name (the order duplicates are judged in)."""
-    patterns = mapping.files or [f"{entity}.csv", f"{entity}_*.csv", f"{entity}.csv.gz",
-                                 f"{entity}_*.csv.gz", f"{entity}.parquet", f"{entity}_*.parquet"]
+    patterns = mapping.files or [
+        f"{entity}.csv",
+        f"{entity}_*.csv",
+        f"{entity}.csv.gz",
+        f"{entity}_*.csv.gz",
+        f"{entity}.parquet",
+        f"{entity}_*.parquet",
+    ]
     if not landing_dir.is_dir():
         return []
     names = sorted(p.name for p in landing_dir.iterdir() if p.is_file())
@@ -128,6 +167,20 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _longest_line(path: Path) -> int:
+    """Bytes in the longest physical line (of the decompressed text for .gz)."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    longest = current = 0
+    with opener(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            parts = chunk.split(b"\n")
+            current += len(parts[0])
+            if len(parts) > 1:
+                longest = max(longest, current, *(len(x) for x in parts[1:-1]))
+                current = len(parts[-1])
+    return max(longest, current)
+
+
 def _sql_str(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
@@ -138,12 +191,29 @@ def _quote_ident(name: str) -> str:
 
 def read_csv_header(path: Path, m: EntityMapping) -> list[str] | None:
     """The header's field names, or None for an empty file."""
-    opener = __import__("gzip").open if path.name.endswith(".gz") else open
+    opener = gzip.open if path.name.endswith(".gz") else open
+    encoding = SUPPORTED_ENCODINGS[m.encoding.lower()]
+    if encoding == "utf-16":  # a byte readline would split a UTF-16 code unit at b"\n"
+        try:
+            with opener(path, "rt", encoding="utf-16", newline="") as f:
+                text = f.readline(1 << 20).lstrip("\ufeff")
+        except UnicodeError:
+            raise LandingError(f"{path.name}: the header is not valid utf-16.") from None
+        if not text.strip():
+            return None
+        row = next(
+            csv.reader(
+                io.StringIO(text),
+                delimiter=m.delimiter,
+                quotechar=m.quote or None,
+                quoting=csv.QUOTE_MINIMAL if m.quote else csv.QUOTE_NONE,
+            )
+        )
+        return [h.strip() for h in row]
     with opener(path, "rb") as f:
         raw = f.readline(1 << 20)
     if not raw.strip():
         return None
-    encoding = SUPPORTED_ENCODINGS[m.encoding.lower()]
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -153,12 +223,48 @@ def read_csv_header(path: Path, m: EntityMapping) -> list[str] | None:
             f"{path.name}: the header is not valid {encoding}. If the file is Latin-1 "
             "(ISO-8859-1), set `encoding: latin-1` for this entity in the mapping file."
         ) from None
-    row = next(csv.reader(io.StringIO(text), delimiter=m.delimiter, quotechar=m.quote))
+    row = next(
+        csv.reader(
+            io.StringIO(text),
+            delimiter=m.delimiter,
+            quotechar=m.quote or None,
+            quoting=csv.QUOTE_MINIMAL if m.quote else csv.QUOTE_NONE,
+        )
+    )
     return [h.strip() for h in row]
 
 
-def _resolve_columns(entity: Entity, header: list[str], m: EntityMapping, path: Path
-                     ) -> tuple[dict[str, str], list[str]]:
+def _rewrite_expression(expr: str, header: list[str]) -> tuple[str, set[str]]:
+    """Rewrite the export's column names in an expression to c1..cn, outside string literals.
+
+    SQL identifiers are case-insensitive, so the names are matched case-insensitively."""
+    used: set[str] = set()
+
+    def rewrite(code: str) -> str:
+        for i, h in sorted(enumerate(header, start=1), key=lambda t: -len(t[1])):
+            if not h:
+                continue
+            pattern = (
+                re.escape(_quote_ident(h))
+                if not _SAFE_IDENT.match(h)
+                else r"(?<![\w\"])" + re.escape(h) + r"(?![\w\"])"
+            )
+            code, n = re.subn(pattern, f"c{i}", code, flags=re.IGNORECASE)
+            if n:
+                used.add(h.casefold())
+        return code
+
+    parts, pos = [], 0
+    for lit in _STRING_LITERAL.finditer(expr):
+        parts += [rewrite(expr[pos : lit.start()]), lit.group(0)]
+        pos = lit.end()
+    parts.append(rewrite(expr[pos:]))
+    return "".join(parts), used
+
+
+def _resolve_columns(
+    entity: Entity, header: list[str], m: EntityMapping, path: Path
+) -> tuple[dict[str, str], list[str]]:
     """Map each contract column to a SQL expression over the file's columns c1..cn."""
     by_name: dict[str, str] = {}
     for i, h in enumerate(header, start=1):
@@ -168,16 +274,8 @@ def _resolve_columns(entity: Entity, header: list[str], m: EntityMapping, path: 
     missing: list[str] = []
     for col in entity.columns:
         if col.name in m.expressions:
-            expr = m.expressions[col.name]
-            # Expressions name the export's columns; rewrite those names to c1..cn.
-            for i, h in sorted(enumerate(header, start=1), key=lambda t: -len(t[1])):
-                if not h:
-                    continue
-                pattern = (re.escape(_quote_ident(h)) if not _SAFE_IDENT.match(h)
-                           else r"(?<![\w\"])" + re.escape(h) + r"(?![\w\"])")
-                if re.search(pattern, expr):
-                    used.add(h.casefold())
-                    expr = re.sub(pattern, f"c{i}", expr)
+            expr, names = _rewrite_expression(m.expressions[col.name], header)
+            used |= names
             exprs[col.name] = f"cast(({expr}) as varchar)"
             continue
         source_name = m.columns.get(col.name, col.name)
@@ -192,14 +290,18 @@ def _resolve_columns(entity: Entity, header: list[str], m: EntityMapping, path: 
         else:
             exprs[col.name] = "cast(null as varchar)"
         if col.name in m.defaults and ref is not None:
-            exprs[col.name] = (f"coalesce(nullif(trim({ref}), ''), "
-                               f"cast({_sql_str(m.defaults[col.name])} as varchar))")
+            exprs[col.name] = (
+                f"coalesce(nullif(trim({ref}), ''), "
+                f"cast({_sql_str(m.defaults[col.name])} as varchar))"
+            )
     if missing:
         hint = ""
         if len(header) == 1 and any(d in header[0] for d in (";", "\t", "|")):
             sep = next(d for d in (";", "\t", "|") if d in header[0])
-            hint = (f" The header looks {sep!r}-delimited: set `delimiter: {sep!r}` for this "
-                    "entity in the mapping file.")
+            hint = (
+                f" The header looks {sep!r}-delimited: set `delimiter: {sep!r}` for this "
+                "entity in the mapping file."
+            )
         raise LandingError(
             f"{path.name}: required column(s) {', '.join(missing)} missing from the header "
             f"({', '.join(header) or 'empty'}).{hint}"
@@ -208,11 +310,17 @@ def _resolve_columns(entity: Entity, header: list[str], m: EntityMapping, path: 
     return exprs, unexpected
 
 
-def _normalise(entity: Entity, exprs: dict[str, str], m: EntityMapping) -> dict[str, str]:
-    """Apply the mapping's decimal mark, thousands separator and date format to text values."""
+def _normalise(
+    entity: Entity, exprs: dict[str, str], m: EntityMapping, typed: frozenset[str] = frozenset()
+) -> dict[str, str]:
+    """Apply the mapping's decimal mark, thousands separator and date format to text values.
+
+    `typed` names the columns read from a typed (non-text) Parquet column: left alone."""
     out = dict(exprs)
     for col in entity.columns:
         e = out[col.name]
+        if col.name in typed:
+            continue
         if col.data_type in ("decimal", "integer"):
             if m.thousands_separator:
                 e = f"replace({e}, {_sql_str(m.thousands_separator)}, '')"
@@ -220,8 +328,10 @@ def _normalise(entity: Entity, exprs: dict[str, str], m: EntityMapping) -> dict[
                 e = f"replace({e}, {_sql_str(m.decimal_mark)}, '.')"
         elif col.data_type == "date" and m.date_format:
             # Values that do not match the format stay as they are, so staging quarantines them.
-            e = (f"coalesce(strftime(try_strptime(trim({e}), {_sql_str(m.date_format)}), "
-                 f"'%Y-%m-%d'), {e})")
+            e = (
+                f"coalesce(strftime(try_strptime(trim({e}), {_sql_str(m.date_format)}), "
+                f"'%Y-%m-%d'), {e})"
+            )
         out[col.name] = e
     return out
 
@@ -240,8 +350,12 @@ def create_load_log(conn: duckdb.DuckDBPyConnection) -> None:
 class LandingReader:
     """Reads the landing folder for one DuckDB connection."""
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection, landing_dir: str | Path,
-                 mapping_path: str | Path | None = None):
+    def __init__(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        landing_dir: str | Path,
+        mapping_path: str | Path | None = None,
+    ):
         self.conn = conn
         self.landing_dir = Path(landing_dir)
         self.mapping = load_mapping(mapping_path)
@@ -250,10 +364,15 @@ class LandingReader:
 
     def _empty(self, entity: Entity) -> duckdb.DuckDBPyRelation:
         cols = [f"cast(null as varchar) as {c}" for c in entity.column_names]
-        lineage = ["cast(null as varchar) as _source_file", "cast(null as bigint) as _source_row",
-                   "cast(null as bigint) as _source_line", "cast(null as varchar) as _file_sha256",
-                   "cast(null as boolean) as _is_duplicate_file",
-                   "cast(null as varchar) as _load_error", "cast(null as varchar) as _raw_record"]
+        lineage = [
+            "cast(null as varchar) as _source_file",
+            "cast(null as bigint) as _source_row",
+            "cast(null as bigint) as _source_line",
+            "cast(null as varchar) as _file_sha256",
+            "cast(null as boolean) as _is_duplicate_file",
+            "cast(null as varchar) as _load_error",
+            "cast(null as varchar) as _raw_record",
+        ]
         return self.conn.sql(f"select {', '.join(cols + lineage)} where false")
 
     def read(self, entity_name: str) -> duckdb.DuckDBPyRelation:
@@ -269,8 +388,17 @@ class LandingReader:
                     f"{entity_name}_*.csv or {entity_name}*.parquet, or the `files` glob of the "
                     "mapping file)."
                 )
-            self.reports.append(FileReport(entity_name, "", "", 0, "", "missing",
-                                           message="no file: optional entity not delivered"))
+            self.reports.append(
+                FileReport(
+                    entity_name,
+                    "",
+                    "",
+                    0,
+                    "",
+                    "missing",
+                    message="no file: optional entity not delivered",
+                )
+            )
             return self._empty(entity)
         seen: dict[str, str] = {}
         parts = []
@@ -279,8 +407,11 @@ class LandingReader:
             duplicate_of = seen.get(digest)
             seen.setdefault(digest, path.name)
             is_parquet = path.name.endswith(".parquet")
-            rel = (self._read_parquet(entity, path, m, digest, duplicate_of) if is_parquet
-                   else self._read_csv(entity, path, m, digest, duplicate_of))
+            rel = (
+                self._read_parquet(entity, path, m, digest, duplicate_of)
+                if is_parquet
+                else self._read_csv(entity, path, m, digest, duplicate_of)
+            )
             if rel is not None:
                 parts.append(rel)
         if not parts:
@@ -289,31 +420,53 @@ class LandingReader:
         return self.conn.sql(sql)
 
     def _lineage(self, path: Path, digest: str, duplicate_of: str | None) -> str:
-        return (f"{_sql_str(path.name)} as _source_file, {_sql_str(digest)} as _file_sha256, "
-                f"{'true' if duplicate_of else 'false'} as _is_duplicate_file")
+        return (
+            f"{_sql_str(path.name)} as _source_file, {_sql_str(digest)} as _file_sha256, "
+            f"{'true' if duplicate_of else 'false'} as _is_duplicate_file"
+        )
 
     def _read_parquet(self, entity, path, m, digest, duplicate_of):
         size = path.stat().st_size
         try:
             desc = self.conn.sql(f"describe select * from read_parquet({_sql_str(str(path))})")
-            header = [r[0] for r in desc.fetchall()]
+            described = desc.fetchall()
+            header = [r[0] for r in described]
         except duckdb.Error as exc:
             raise LandingError(f"{path.name}: not a readable Parquet file ({exc}).") from None
         exprs, unexpected = _resolve_columns(entity, header, m, path)
+        typed = frozenset(
+            c
+            for c, e in exprs.items()
+            if re.fullmatch(r"c\d+", e) and described[int(e[1:]) - 1][1] != "VARCHAR"
+        )
         # Parquet columns are addressed by their own names; map c1..cn back to them.
         rename = {f"c{i}": _quote_ident(h) for i, h in enumerate(header, start=1)}
-        exprs = {k: re.sub(r"\bc(\d+)\b", lambda mt: rename[mt.group(0)], v)
-                 for k, v in exprs.items()}
-        exprs = {k: v if v.startswith("cast(") else f"cast({v} as varchar)"
-                 for k, v in exprs.items()}
-        exprs = _normalise(entity, exprs, m)
+        exprs = {
+            k: re.sub(r"\bc(\d+)\b", lambda mt: rename[mt.group(0)], v) for k, v in exprs.items()
+        }
+        exprs = {
+            k: v if v.startswith("cast(") else f"cast({v} as varchar)" for k, v in exprs.items()
+        }
+        exprs = _normalise(entity, exprs, m, typed)
         select = ", ".join(f"{e} as {c}" for c, e in exprs.items())
         src = f"read_parquet({_sql_str(str(path))}, file_row_number=true)"
         rows = self.conn.sql(f"select count(*) from {src}").fetchall()[0][0]
         status = "duplicate_file" if duplicate_of else "loaded"
         msg = f"same content as {duplicate_of}" if duplicate_of else ""
-        self.reports.append(FileReport(entity.name, path.name, "parquet", size, digest, status,
-                                       rows, 0, ", ".join(unexpected), msg))
+        self.reports.append(
+            FileReport(
+                entity.name,
+                path.name,
+                "parquet",
+                size,
+                digest,
+                status,
+                rows,
+                0,
+                ", ".join(unexpected),
+                msg,
+            )
+        )
         return self.conn.sql(
             f"select {select}, {_sql_str(path.name)} as _source_file, "
             f"file_row_number + 1 as _source_row, cast(null as bigint) as _source_line, "
@@ -327,35 +480,64 @@ class LandingReader:
         size = path.stat().st_size
         header = read_csv_header(path, m) if size else None
         if header is None:
-            self.reports.append(FileReport(entity.name, path.name, "csv", size, digest, "empty",
-                                           message="empty file: no header, no rows"))
+            self.reports.append(
+                FileReport(
+                    entity.name,
+                    path.name,
+                    "csv",
+                    size,
+                    digest,
+                    "empty",
+                    message="empty file: no header, no rows",
+                )
+            )
             return None
         exprs, unexpected = _resolve_columns(entity, header, m, path)
         exprs = _normalise(entity, exprs, m)
         n = len(header)
         columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(1, n + 1)) + "}"
         encoding = SUPPORTED_ENCODINGS[m.encoding.lower()]
-        options = (f"header=true, auto_detect=false, columns={columns}, "
-                   f"delim={_sql_str(m.delimiter)}, quote={_sql_str(m.quote)}, "
-                   f"escape={_sql_str(m.quote)}, encoding={_sql_str(encoding)}, "
-                   "strict_mode=true, null_padding=false, ignore_errors=true, "
-                   "max_line_size=1048576")
+        options = (
+            f"header=true, auto_detect=false, columns={columns}, "
+            f"delim={_sql_str(m.delimiter)}, quote={_sql_str(m.quote)}, "
+            f"escape={_sql_str(m.quote)}, encoding={_sql_str(encoding)}, "
+            "strict_mode=true, null_padding=false, ignore_errors=true, "
+            "max_line_size=1048576"
+        )
+        longest = _longest_line(path)
+        if longest > CSV_BUFFER_SAFE_LINE:
+            # DuckDB silently drops a line longer than its buffer instead of rejecting it.
+            options += f", buffer_size={longest + (2 << 20)}"
         src = f"read_csv({_sql_str(str(path))}, {options})"
         # First pass: count accepted records and collect the rejected ones, with line numbers.
         cur = self.conn.cursor()
         cur.execute("drop table if exists kam_rejects; drop table if exists kam_rejects_scan")
+        # count(*) alone decodes no column, so invalid encoding would go unnoticed here.
+        all_columns = ", ".join(f"c{i}" for i in range(1, n + 1))
         accepted = cur.sql(
-            f"select count(*) from read_csv({_sql_str(str(path))}, {options}, "
+            f"select count(hash({all_columns})) from read_csv({_sql_str(str(path))}, {options}, "
             "store_rejects=true, rejects_table='kam_rejects', rejects_scan='kam_rejects_scan')"
         ).fetchall()[0][0]
         rejects = cur.sql(
-            "select line, error_type, csv_line from kam_rejects order by line, column_idx"
+            "select line, error_type, csv_line, error_message from kam_rejects "
+            "order by line, column_idx"
         ).fetchall()
         cur.close()
-        # One reject per physical record (a record can break several rules).
+        # One reject per physical record (a record can break several rules). With CRLF line
+        # ends DuckDB's csv_line starts with the previous record's "\n": not part of the record.
         by_line: dict[int, tuple[str, str]] = {}
-        for line, error_type, csv_line in rejects:
-            by_line.setdefault(int(line), (str(error_type), csv_line or ""))
+        for line, error_type, csv_line, message in rejects:
+            raw = (csv_line or "").lstrip("\r\n")
+            swallowed = raw.rstrip("\r\n").count("\n")
+            if "unterminated quote" in (message or "") and swallowed:
+                # The quote runs to the end of the file: the records after it would be lost.
+                raise LandingError(
+                    f"{path.name}: unterminated quote at line {line}: the rest of the file "
+                    f"({swallowed} more line(s) at least) would be read as one value. Fix the "
+                    "quoting in the export, or set `quote: ''` for this entity in the mapping "
+                    "file."
+                )
+            by_line.setdefault(int(line), (str(error_type), raw))
         if any(t == "INVALID ENCODING" for t, _ in by_line.values()):
             first = min(ln for ln, (t, _) in by_line.items() if t == "INVALID ENCODING")
             raise LandingError(
@@ -363,28 +545,58 @@ class LandingReader:
                 "file is Latin-1 (ISO-8859-1), set `encoding: latin-1` for this entity in the "
                 "mapping file."
             )
-        status = "duplicate_file" if duplicate_of else ("loaded" if accepted or by_line
-                                                         else "header_only")
+        status = (
+            "duplicate_file"
+            if duplicate_of
+            else ("loaded" if accepted or by_line else "header_only")
+        )
         msg = f"same content as {duplicate_of}" if duplicate_of else ""
-        self.reports.append(FileReport(entity.name, path.name, "csv", size, digest, status,
-                                       accepted, len(by_line), ", ".join(unexpected), msg))
+        self.reports.append(
+            FileReport(
+                entity.name,
+                path.name,
+                "csv",
+                size,
+                digest,
+                status,
+                accepted,
+                len(by_line),
+                ", ".join(unexpected),
+                msg,
+            )
+        )
         select = ", ".join(f"{e} as {c}" for c, e in exprs.items())
         lineage = self._lineage(path, digest, duplicate_of)
-        good = (f"select {select}, {lineage}, row_number() over () as _source_row, "
-                f"cast(null as bigint) as _source_line, cast(null as varchar) as _load_error, "
-                f"cast(null as varchar) as _raw_record from {src}")
+        # _source_row is the record's position among the file's data records. A rejected
+        # record takes the slot of its physical line (header = line 1), kept increasing and in
+        # range; accepted rows fill the other slots in file order.
+        total = accepted + len(by_line)
+        slots: list[int] = []
+        for j, line in enumerate(sorted(by_line)):
+            low = slots[-1] + 1 if slots else 1
+            slots.append(min(max(line - 1, low), total - (len(by_line) - 1 - j)))
+        gaps = [s - j for j, s in enumerate(slots, start=1)]  # accepted rows before reject j
+        position = f"_rn + len(list_filter({gaps}, lambda g: g < _rn))" if gaps else "_rn"
+        good = (
+            f"select *, {position} as _source_row from (select {select}, {lineage}, "
+            f"row_number() over () as _rn, "
+            f"cast(null as bigint) as _source_line, cast(null as varchar) as _load_error, "
+            f"cast(null as varchar) as _raw_record from {src})"
+        )
         cols = ", ".join(list(entity.column_names) + list(LINEAGE_COLUMNS))
         if not by_line:
             return self.conn.sql(f"select {cols} from ({good})")
         nulls = ", ".join(f"cast(null as varchar) as {c}" for c in entity.column_names)
         values = ", ".join(
-            f"({accepted + k}, {line}, {_sql_str(err.lower().replace(' ', '_'))}, "
+            f"({slot}, {line}, {_sql_str(err.lower().replace(' ', '_'))}, "
             f"{_sql_str(raw[:RAW_RECORD_MAX_CHARS])})"
-            for k, (line, (err, raw)) in enumerate(sorted(by_line.items()), start=1)
+            for slot, (line, (err, raw)) in zip(slots, sorted(by_line.items()), strict=True)
         )
-        bad = (f"select {nulls}, {lineage}, r.row_ord as _source_row, r.line as _source_line, "
-               f"r.err as _load_error, r.raw as _raw_record "
-               f"from (values {values}) as r(row_ord, line, err, raw)")
+        bad = (
+            f"select {nulls}, {lineage}, r.row_ord as _source_row, r.line as _source_line, "
+            f"r.err as _load_error, r.raw as _raw_record "
+            f"from (values {values}) as r(row_ord, line, err, raw)"
+        )
         return self.conn.sql(f"select {cols} from ({good}) union all select {cols} from ({bad})")
 
     def write_load_log(self) -> None:
@@ -395,7 +607,17 @@ class LandingReader:
         for r in self.reports:
             self.conn.execute(
                 "insert into landing.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [r.entity, r.file, r.file_format, r.bytes, r.sha256, r.status, r.rows_accepted,
-                 r.rows_rejected, r.unexpected_columns, r.message],
+                [
+                    r.entity,
+                    r.file,
+                    r.file_format,
+                    r.bytes,
+                    r.sha256,
+                    r.status,
+                    r.rows_accepted,
+                    r.rows_rejected,
+                    r.unexpected_columns,
+                    r.message,
+                ],
             )
         self.reports.clear()

@@ -3,10 +3,6 @@
 Every test writes small crafted files into `tmp_path` and reads them with an in-memory DuckDB
 connection. The loader must lose nothing: for every CSV case the accepted plus the rejected rows
 equal the number of data records written, and the load log says the same.
-
-Tests marked `xfail(strict=True)` document bugs of kam/landing.py (see their `reason`): they
-assert the correct behaviour and start to pass (and so fail the suite, being strict) once the
-bug is fixed, at which point the marker must be removed.
 """
 
 from __future__ import annotations
@@ -37,7 +33,6 @@ from kam.landing import (
 
 SALES_COLUMNS = load_contract()["sales_lines"].column_names
 HEADER = "invoice_id,line_number,invoice_date,account_id,product_id,quantity,unit_price"
-N_HEADER = HEADER.count(",") + 1
 
 
 def record(i: int, *, sep: str = ",") -> str:
@@ -390,12 +385,6 @@ def test_unterminated_quote_on_last_record_is_kept_as_rejected_row(landing: Path
     out.assert_nothing_lost(2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG landing.py _read_csv: an unterminated quote in the middle of a file swallows "
-    "every following record into one rejected row (raw text cut at 1000 chars); the records "
-    "after it silently disappear from the counts",
-)
 def test_unterminated_quote_mid_file_does_not_swallow_the_following_records(landing: Path):
     following = [record(i) for i in range(3, 103)]  # 100 records, ~2.7 KB after the quote
     bad = 'I2,1,2024-01-02,A1,P1,2,"10.5'
@@ -424,11 +413,6 @@ def test_line_longer_than_1_mib_is_kept_truncated_and_following_rows_load(landin
     out.assert_nothing_lost(3)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG landing.py _read_csv: a line longer than DuckDB's CSV buffer (~32 MB) is dropped "
-    "without any reject: rows_rejected = 0 and the record is gone",
-)
 def test_line_longer_than_the_csv_buffer_is_not_silently_dropped(landing: Path):
     bad = record(2) + "," + "x" * (34 << 20)
     with (landing / "sales_lines.csv").open("w") as f:
@@ -446,7 +430,7 @@ def test_several_malformed_records_each_kept_once_with_their_line(landing: Path)
         record(3),
         "I4,1",  # line 5: too few
         record(5),
-        "I6,1,2024-01-06,A1,P1,1,\"10",  # line 7: unterminated quote (last record)
+        'I6,1,2024-01-06,A1,P1,1,"10',  # line 7: unterminated quote (last record)
     ]
     write(landing, "sales_lines.csv", csv_text(HEADER, *records))
     out = load(landing)
@@ -462,11 +446,6 @@ def test_several_malformed_records_each_kept_once_with_their_line(landing: Path)
     out.assert_nothing_lost(6)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG landing.py _read_csv: _source_row numbers accepted rows 1..n and then rejected "
-    "rows n+1.., so after a malformed record it no longer is the record's data-row position",
-)
 def test_source_row_is_the_data_row_position_around_a_malformed_record(landing: Path):
     write(landing, "sales_lines.csv", csv_text(HEADER, record(1), record(2) + ",X", record(3)))
     out = load(landing)
@@ -507,12 +486,6 @@ def test_latin1_header_without_mapping_raises_with_encoding_hint(landing: Path):
     assert "encoding: latin-1" in msg
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG landing.py _read_csv: the first pass count(*) does not decode the columns, so "
-    "invalid UTF-8 in a data row is never seen: no LandingError, and the row is then silently "
-    "dropped by ignore_errors in the real read (rows_accepted counts it, the relation lacks it)",
-)
 def test_latin1_data_without_mapping_raises_with_encoding_hint(landing: Path):
     header = HEADER + ",account_name"
     content = csv_text(header, record(1) + ",Plain", record(2) + ",Société Générale")
@@ -548,11 +521,6 @@ def test_utf8_bom_and_crlf_load_without_polluting_first_column(landing: Path):
     out.assert_nothing_lost(2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG landing.py _read_csv: with CRLF line endings DuckDB's csv_line starts with the "
-    "previous record's '\\n', which is stored as is in _raw_record",
-)
 def test_crlf_rejected_record_raw_text_is_verbatim(landing: Path):
     bad = record(2) + ",X"
     write(landing, "sales_lines.csv", csv_text(HEADER, record(1), bad, eol="\r\n"))
@@ -563,12 +531,6 @@ def test_crlf_rejected_record_raw_text_is_verbatim(landing: Path):
     assert rej["_raw_record"] in (bad, bad + "\r", bad + "\r\n")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG landing.py read_csv_header: utf-16 is accepted by load_mapping but the header is "
-    "read with a byte readline split at b'\\n' (half a UTF-16 code unit), so every UTF-16 "
-    "file fails with 'the header is not valid utf-16' (and a misleading Latin-1 hint)",
-)
 def test_utf16_with_mapping_loads(landing: Path, mapping_file):
     text = csv_text(HEADER + ",account_name", record(1) + ",Zoë")
     write(landing, "sales_lines.csv", text.encode("utf-16"))
@@ -626,7 +588,9 @@ def test_date_format_converts_to_iso_and_keeps_non_matching_values(landing: Path
     values = ["31/01/2024", "2024-02-01", "31/02/2024", "not a date", "", "05/03/2024"]
     records = [f"I{i},{v},A1,P1,1,1" for i, v in enumerate(values, start=1)]
     write(landing, "sales_lines.csv", csv_text(header, *records))
-    out = load(landing, mapping=mapping_file("entities:\n  sales_lines:\n    date_format: '%d/%m/%Y'\n"))
+    out = load(
+        landing, mapping=mapping_file("entities:\n  sales_lines:\n    date_format: '%d/%m/%Y'\n")
+    )
     assert out.col("invoice_date") == [
         "2024-01-31",
         "2024-02-01",  # already ISO: does not match, kept as is
@@ -639,11 +603,6 @@ def test_date_format_converts_to_iso_and_keeps_non_matching_values(landing: Path
     out.assert_nothing_lost(6)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG landing.py read_csv_header: `quote: ''` (no quoting, valid for DuckDB) makes "
-    "csv.reader raise TypeError '\"quotechar\" must be a 1-character string'",
-)
 def test_mapping_quote_empty_disables_quoting(landing: Path, mapping_file):
     header = HEADER + ",account_name"
     write(landing, "sales_lines.csv", csv_text(header, record(1) + ',"Ltd', record(2) + ",ok"))
@@ -655,7 +614,7 @@ def test_mapping_quote_empty_disables_quoting(landing: Path, mapping_file):
 def test_mapping_single_quote_as_quote_char(landing: Path, mapping_file):
     header = HEADER + ",account_name"
     write(landing, "sales_lines.csv", csv_text(header, record(1) + ",'Dupont, ''Fils'''"))
-    out = load(landing, mapping=mapping_file("entities:\n  sales_lines:\n    quote: \"'\"\n"))
+    out = load(landing, mapping=mapping_file('entities:\n  sales_lines:\n    quote: "\'"\n'))
     assert out.col("account_name") == ["Dupont, 'Fils'"]
     out.assert_nothing_lost(1)
 
@@ -856,7 +815,7 @@ def test_mapping_expression_derives_document_type_from_invoice_prefix(landing: P
         + "    expressions:\n"
         + "      document_type: \"case when InvoiceNo like 'C%' then 'credit_note' "
         + "else 'invoice' end\"\n"
-        + "      line_number: \"1\"\n"
+        + '      line_number: "1"\n'
     )
     out = load(landing, mapping=mapping)
     assert out.col("invoice_id") == ["536365", "C536379"]
@@ -870,20 +829,13 @@ def test_mapping_expression_over_a_column_with_spaces_in_its_name(landing: Path,
     header = 'invoice_id,invoice_date,account_id,product_id,quantity,"Unit Price (EUR)"'
     write(landing, "sales_lines.csv", csv_text(header, "I1,2024-01-01,A1,P1,2,10"))
     mapping = mapping_file(
-        "entities:\n  sales_lines:\n    expressions:\n"
-        '      unit_price: \'"Unit Price (EUR)"\'\n'
+        "entities:\n  sales_lines:\n    expressions:\n      unit_price: '\"Unit Price (EUR)\"'\n"
     )
     out = load(landing, mapping=mapping)
     assert out.col("unit_price") == ["10"]
     assert out.log[0]["unexpected_columns"] == ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG landing.py _resolve_columns: export column names in an expression are matched "
-    "case-sensitively (headers are matched case-insensitively elsewhere); a different case "
-    "leaves the name unrewritten and read() raises a raw duckdb BinderException",
-)
 def test_mapping_expression_column_reference_is_case_insensitive(landing: Path, mapping_file):
     write(landing, "sales_lines.csv", csv_text(EXPORT_HEADER, "C1,2024-01-01,A1,P1,1,1,EUR,FR"))
     mapping = mapping_file(
@@ -896,12 +848,6 @@ def test_mapping_expression_column_reference_is_case_insensitive(landing: Path, 
     assert out.col("document_type") == ["credit_note"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG landing.py _resolve_columns: the rewrite of export column names to c1..cn also "
-    "rewrites string literals, so 'invoice' becomes 'c1' when the export has a column "
-    "named invoice",
-)
 def test_mapping_expression_string_literals_are_not_rewritten(landing: Path, mapping_file):
     header = "invoice,invoice_date,account_id,product_id,quantity,unit_price"
     write(landing, "sales_lines.csv", csv_text(header, "X1,2024-01-01,A1,P1,1,1"))
@@ -922,7 +868,8 @@ def test_mapping_defaults_fill_absent_and_empty_columns(landing: Path, mapping_f
         csv_text(header, record(1) + ",USD", record(2) + ",", record(3) + ",  "),
     )
     mapping = mapping_file(
-        "entities:\n  sales_lines:\n    defaults: {currency: EUR, country: FR, discount_amount: 0}\n"
+        "entities:\n  sales_lines:\n"
+        "    defaults: {currency: EUR, country: FR, discount_amount: 0}\n"
     )
     out = load(landing, mapping=mapping)
     assert out.col("currency") == ["USD", "EUR", "EUR"]  # present value kept; empty -> default
@@ -941,15 +888,12 @@ def test_mapping_default_satisfies_a_required_column_absent_from_the_header(
     assert out.col("account_id") == ["UNKNOWN"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG landing.py _resolve_columns: a null default (`currency:` with no value) is "
-    "turned into the literal text 'None' by _sql_str(str(None))",
-)
 def test_mapping_null_default_does_not_become_the_text_none(landing: Path, mapping_file):
     write(landing, "sales_lines.csv", csv_text(HEADER, record(1)))
     try:
-        out = load(landing, mapping=mapping_file("entities:\n  sales_lines:\n    defaults: {currency: }\n"))
+        out = load(
+            landing, mapping=mapping_file("entities:\n  sales_lines:\n    defaults: {currency: }\n")
+        )
     except LandingError:  # acceptable: rejected as a mapping error
         return
     assert out.col("currency") == [None]
@@ -1050,11 +994,6 @@ def test_missing_mapping_file_raises(tmp_path: Path, landing: Path):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG landing.py load_mapping: a mapping whose top level or `entities` is a list "
-    "raises AttributeError instead of LandingError",
-)
 @pytest.mark.parametrize(
     "yaml_text",
     [
@@ -1141,11 +1080,6 @@ def test_unreadable_parquet_raises_naming_the_file(landing: Path):
         load(landing)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG landing.py _normalise: thousands_separator / decimal_mark replacements are also "
-    "applied to typed Parquet numbers, so 10.50 becomes '1050' with thousands_separator '.'",
-)
 def test_parquet_numbers_are_not_mangled_by_csv_number_format(landing: Path, mapping_file):
     write_parquet(
         landing / "sales_lines_2024.parquet",
@@ -1212,8 +1146,7 @@ def test_injection_like_text_is_loaded_verbatim_and_never_executed(landing: Path
         csv_text(header, record(1) + f',"{evil}",\'; select 1; --'),
     )
     mapping = mapping_file(
-        "entities:\n  sales_lines:\n    defaults:\n"
-        "      rep_id: \"x'); drop table x; --\"\n"
+        'entities:\n  sales_lines:\n    defaults:\n      rep_id: "x\'); drop table x; --"\n'
     )
     out = load(landing, mapping=mapping, conn=conn)
     [row] = out.rows

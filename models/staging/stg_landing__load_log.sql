@@ -1,17 +1,17 @@
 {#-
     What the loader read, file by file. The loader writes landing.load_log while it loads the
     other landing tables, so this model must run after every one of them:
-    -- depends_on: {{ ref('stg_landing__sales_lines') }}
-    -- depends_on: {{ ref('stg_landing__accounts') }}
-    -- depends_on: {{ ref('stg_landing__products') }}
-    -- depends_on: {{ ref('stg_landing__reps') }}
-    -- depends_on: {{ ref('stg_landing__contacts') }}
-    -- depends_on: {{ ref('stg_landing__activities') }}
-    -- depends_on: {{ ref('stg_landing__opportunities') }}
-    -- depends_on: {{ ref('stg_landing__relationship_assessments') }}
-    -- depends_on: {{ ref('stg_landing__account_plans') }}
-    -- depends_on: {{ ref('stg_landing__plan_actions') }}
 -#}
+-- depends_on: {{ ref('stg_landing__sales_lines') }}
+-- depends_on: {{ ref('stg_landing__accounts') }}
+-- depends_on: {{ ref('stg_landing__products') }}
+-- depends_on: {{ ref('stg_landing__reps') }}
+-- depends_on: {{ ref('stg_landing__contacts') }}
+-- depends_on: {{ ref('stg_landing__activities') }}
+-- depends_on: {{ ref('stg_landing__opportunities') }}
+-- depends_on: {{ ref('stg_landing__relationship_assessments') }}
+-- depends_on: {{ ref('stg_landing__account_plans') }}
+-- depends_on: {{ ref('stg_landing__plan_actions') }}
 with source as (
     select * from {{ source('landing_log', 'load_log') }}
 ),
