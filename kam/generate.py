@@ -62,8 +62,9 @@ prices, orphan and empty account ids, stray whitespace and mixed case in product
 whitespace and NFD-decomposed accented account names, "n/a" quantities and impossible dates.
 
 Scales: `small` (2,000 accounts, ~300k lines, CSV), `medium` (150,000 accounts, ~6M lines,
-Parquet) and `large` (1.5M accounts, ~60M lines, Parquet). Every scale streams: each chunk of
-accounts (~1M sales lines) is written at once (a Parquet row group), so memory stays flat.
+Parquet) and `large` (1.5M accounts, ~60M lines, Parquet). Every scale streams: entities are
+generated per chunk of accounts (~500k sales lines) and appended to the files (Parquet row
+groups of 1M rows), so memory stays flat whatever the scale.
 """
 
 from __future__ import annotations
@@ -115,8 +116,9 @@ SCALES = {
     "large": Scale(accounts=1_500_000, lines_per_account=40.0, products=800, fmt="parquet"),
 }
 FORMATS = ("csv", "parquet")
-#: Sales lines generated (and written) per chunk of accounts; also the Parquet row group size.
-CHUNK_LINES = 1_000_000
+#: Sales lines generated per chunk of accounts (bounds memory; the demo size is one chunk).
+CHUNK_LINES = 500_000
+#: Rows per Parquet row group.
 ROW_GROUP_ROWS = 1_000_000
 N_MONTHS = 36
 ACTIVITY_DAYS = 730
@@ -574,6 +576,12 @@ class Portfolio:
     created: np.ndarray  # days
     owner: np.ndarray  # rep index, -1 none
 
+    def __post_init__(self) -> None:
+        """Integer columns as int32: at large scale the portfolio holds 1.5M accounts."""
+        for name, value in vars(self).items():
+            if isinstance(value, np.ndarray) and value.dtype == np.int64:
+                setattr(self, name, value.astype(np.int32))
+
 
 def _lifecycle_and_level(rng, n):
     life = rng.choice(7, size=n, p=LIFECYCLE_P).astype(np.int8)
@@ -839,7 +847,7 @@ def assign_owners(rng: np.random.Generator, pf: Portfolio, reps: Reps) -> None:
     key = ((pf.pct >= 0.94) & (pf.life != PROSPECT)) | pf.strategic
     owner[key] = kams[(u[key] * kams.size).astype(np.int64)]
     owner[(pf.life == FORMER) & (rng.random(pf.n) < 0.5)] = -1
-    pf.owner = owner
+    pf.owner = owner.astype(np.int32)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1076,8 +1084,8 @@ def _double_space(i: int, value: str) -> str:
     return value.replace(" ", "  ", 1) if i % 2 else value + " "
 
 
-def sales_chunk(pf, lo, hi, cal, prods, reps, rng, seq: Sequences, messy: bool) -> pa.Table:
-    s = slice(lo, hi)
+def _sales_documents(pf, s: slice, cal, prods, reps, rng, seq: Sequences) -> dict:
+    """Invoices, credit notes and adjustments of the chunk as numeric columns."""
     lines = _invoice_lines(pf, s, cal, prods, reps, rng)
     n_orders = lines["order_day"].size
     rank = np.lexsort((lines["order_acc"], lines["order_day"]))
@@ -1104,7 +1112,12 @@ def sales_chunk(pf, lo, hi, cal, prods, reps, rng, seq: Sequences, messy: bool) 
         rng.integers(60, 181, n_orders), cal.end, seq.adjustment, np.ones(n),
     )  # fmt: skip
     seq.adjustment += n_adj
-    cols = {k: np.concatenate([invoices[k], credit[k], adjust[k]]) for k in invoices}
+    return {k: np.concatenate([invoices[k], credit[k], adjust[k]]) for k in invoices}
+
+
+def _numeric_messiness(cols: dict, rng, messy: bool) -> tuple[dict, np.ndarray]:
+    """Draw the messy case of every line, zero the prices and append the duplicates; return
+    the columns sorted by (date, document, line) and the messy case of each line."""
     total = cols["kind"].size
     mk = _messy_kinds(rng, total) if messy else np.zeros(total, dtype=np.int64)
     zero = (mk == MESSY["zero_unit_price"]) & (cols["kind"] == INVOICE)
@@ -1112,11 +1125,16 @@ def sales_chunk(pf, lo, hi, cal, prods, reps, rng, seq: Sequences, messy: bool) 
     cols["disc"][zero] = 0
     mk[(mk == MESSY["zero_unit_price"]) & ~zero] = 0
     dup = np.flatnonzero(mk == MESSY["duplicate_line"])
-    cols = {k: np.concatenate([v, v[dup]]) for k, v in cols.items()}
-    mk = np.concatenate([mk, np.zeros(dup.size, dtype=mk.dtype)])
+    if dup.size:
+        cols = {k: np.concatenate([v, v[dup]]) for k, v in cols.items()}
+        mk = np.concatenate([mk, np.zeros(dup.size, dtype=mk.dtype)])
     order = np.lexsort((cols["line_no"], cols["no"], cols["kind"], cols["day"]))
-    cols = {k: v[order] for k, v in cols.items()}
-    mk = mk[order]
+    return {k: v[order] for k, v in cols.items()}, mk[order]
+
+
+def sales_chunk(pf, lo, hi, cal, prods, reps, rng, seq: Sequences, messy: bool) -> pa.Table:
+    cols = _sales_documents(pf, slice(lo, hi), cal, prods, reps, rng, seq)
+    cols, mk = _numeric_messiness(cols, rng, messy)
     acc = cols["acc"]
     g = acc + lo
     names = _account_names(pf, lo, hi).take(pa.array(acc))
@@ -1494,7 +1512,8 @@ def plans_chunk(pf, reps, lo, hi, cal, rng, seq):
 
 class EntityWriter:
     """Streams tables into `<entity>.<fmt>`: written to a hidden temporary file, renamed on
-    close, so the landing folder never holds a half-written file."""
+    close, so the landing folder never holds a half-written file. Parquet rows are buffered
+    into row groups of exactly ROW_GROUP_ROWS rows (the last one smaller)."""
 
     def __init__(self, out_dir: Path, entity: str, fmt: str):
         self.path = out_dir / f"{entity}.{fmt}"
@@ -1509,6 +1528,8 @@ class EntityWriter:
         else:
             schema = pa.schema([(c, pa.string()) for c in self.columns])
             self._pq = pq.ParquetWriter(self.tmp, schema, compression="zstd")
+            self._buffer: list[pa.Table] = []
+            self._buffered = 0
 
     def write(self, table: pa.Table) -> None:
         if table.column_names != self.columns:
@@ -1518,13 +1539,28 @@ class EntityWriter:
         if self.fmt == "csv":
             self._csv.writerows(zip(*(col.to_pylist() for col in table.columns), strict=True))
         else:
-            self._pq.write_table(table, row_group_size=ROW_GROUP_ROWS)
+            self._buffer.append(table)
+            self._buffered += table.num_rows
+            self._flush(final=False)
         self.rows += table.num_rows
+
+    def _flush(self, final: bool) -> None:
+        if self._buffered < ROW_GROUP_ROWS and not (final and self._buffered):
+            return
+        table = pa.concat_tables(self._buffer)
+        start = 0
+        while table.num_rows - start >= ROW_GROUP_ROWS or (final and start < table.num_rows):
+            part = table.slice(start, ROW_GROUP_ROWS)
+            self._pq.write_table(part, row_group_size=ROW_GROUP_ROWS)
+            start += part.num_rows
+        rest = table.slice(start)
+        self._buffer, self._buffered = ([rest] if rest.num_rows else []), rest.num_rows
 
     def close(self) -> None:
         if self.fmt == "csv":
             self._fh.close()
         else:
+            self._flush(final=True)
             self._pq.close()
         os.replace(self.tmp, self.path)
 
@@ -1603,6 +1639,7 @@ def generate(
             plans, actions = plans_chunk(pf, reps, lo, hi, cal, _rng(seed, 7, k), seq)
             writers["account_plans"].write(plans)
             writers["plan_actions"].write(actions)
+            pa.default_memory_pool().release_unused()
     except BaseException:
         for w in writers.values():
             w.abort()

@@ -362,7 +362,9 @@ class LandingReader:
         self.contract = load_contract()
         self.reports: list[FileReport] = []
 
-    def _empty(self, entity: Entity) -> duckdb.DuckDBPyRelation:
+    def empty(self, entity: Entity | str) -> duckdb.DuckDBPyRelation:
+        if isinstance(entity, str):
+            entity = self.contract[entity]
         cols = [f"cast(null as varchar) as {c}" for c in entity.column_names]
         lineage = [
             "cast(null as varchar) as _source_file",
@@ -399,7 +401,7 @@ class LandingReader:
                     message="no file: optional entity not delivered",
                 )
             )
-            return self._empty(entity)
+            return self.empty(entity)
         seen: dict[str, str] = {}
         parts = []
         for path in files:
@@ -415,7 +417,7 @@ class LandingReader:
             if rel is not None:
                 parts.append(rel)
         if not parts:
-            return self._empty(entity)
+            return self.empty(entity)
         sql = " union all ".join(f"select * from ({p.sql_query()})" for p in parts)
         return self.conn.sql(sql)
 

@@ -3,12 +3,14 @@
 Configured in profiles.yml (landing_dir, mapping). When a staging model resolves
 `source('landing', <entity>)`, dbt-duckdb calls `load`, which returns a DuckDB relation over the
 entity's files; dbt-duckdb then materialises it as the table `landing.<entity>`. Reading stays
-inside DuckDB (no pandas), so it streams at any scale.
+inside DuckDB (no pandas), so it streams at any scale. With KAM_LANDING_DRY_RUN=1 set, every
+entity loads empty (used by the SQL linter, which only needs the models to compile).
 """
 
 from __future__ import annotations
 
 import threading
+import os
 from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
@@ -37,6 +39,11 @@ class Plugin(BasePlugin):
         with _LOAD_LOCK:
             cur = self._conn.cursor()
             reader = LandingReader(cur, self.landing_dir, self.mapping)
+            # Dry run (linting, docs on a machine without data): typed, empty, no file read.
+            if os.environ.get("KAM_LANDING_DRY_RUN"):
+                relation = reader.empty(entity)
+                self._keep.append((cur, relation))
+                return relation
             relation = reader.read(entity)
             reader.write_load_log()
             self._keep.append((cur, relation))

@@ -18,7 +18,8 @@ derived as (
     select max(sales_dates.invoice_date) as last_invoice_date
     from sales_dates
     cross join typical_range
-    where sales_dates.invoice_date
+    where
+        sales_dates.invoice_date
         <= typical_range.p999_invoice_date + to_days({{ number_var('max_future_days') }})
 ),
 

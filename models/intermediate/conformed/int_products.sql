@@ -62,7 +62,7 @@ final as (
         cast(null as varchar) as source_file,
         cast(null as bigint) as source_row
     from derived_products
-    where product_id not in (select upper(product_id) from non_product_codes)
+    where derived_products.product_id not in (select upper(npc.product_id) from non_product_codes as npc)
 
     union all
 
@@ -78,7 +78,7 @@ final as (
         cast(null as varchar) as source_file,
         cast(null as bigint) as source_row
     from non_product_codes
-    where upper(product_id) not in (select product_id from file_products)
+    where upper(non_product_codes.product_id) not in (select fp.product_id from file_products as fp)
 )
 
 select * from final

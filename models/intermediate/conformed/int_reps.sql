@@ -10,9 +10,11 @@ with file_reps as (
 ),
 
 referenced_reps as (
-    select rep_id from {{ ref('int_sales_lines') }} where rep_id is not null
+    select rep_id from {{ ref('int_sales_lines') }}
+    where rep_id is not null
     union
-    select owner_rep_id as rep_id from {{ ref('int_accounts') }} where owner_rep_id is not null
+    select owner_rep_id as rep_id from {{ ref('int_accounts') }}
+    where owner_rep_id is not null
 ),
 
 derived_reps as (

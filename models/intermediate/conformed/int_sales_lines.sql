@@ -36,8 +36,9 @@ converted as (
         cast(currency_rates.rate_to_reporting as decimal(38, 8)) as exchange_rate
     from clean_lines
     asof left join currency_rates
-        on clean_lines.currency = currency_rates.currency
-        and clean_lines.invoice_date >= currency_rates.valid_from_date
+        on
+            clean_lines.currency = currency_rates.currency
+            and clean_lines.invoice_date >= currency_rates.valid_from_date
 ),
 
 classified as (

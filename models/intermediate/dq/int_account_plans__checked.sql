@@ -1,5 +1,6 @@
 {#- Every staged account_plans row with its final data-quality reason (null = clean). -#}
-{%- set value_columns = ['plan_id', 'account_id', 'owner_rep_id', 'plan_start_date', 'plan_end_date', 'swot_updated_date', 'is_co_built_with_client', 'has_objectives'] %}
+{%- set value_columns = ['plan_id', 'account_id', 'owner_rep_id', 'plan_start_date', 'plan_end_date',
+    'swot_updated_date', 'is_co_built_with_client', 'has_objectives'] %}
 with staged as (
     select * from {{ ref('stg_landing__account_plans') }}
 ),

@@ -1,5 +1,6 @@
 {#- Every staged activities row with its final data-quality reason (null = clean). -#}
-{%- set value_columns = ['activity_id', 'activity_date', 'rep_id', 'account_id', 'contact_id', 'activity_type', 'duration_minutes', 'travel_minutes', 'travel_cost', 'is_billable'] %}
+{%- set value_columns = ['activity_id', 'activity_date', 'rep_id', 'account_id', 'contact_id', 'activity_type',
+    'duration_minutes', 'travel_minutes', 'travel_cost', 'is_billable'] %}
 with staged as (
     select * from {{ ref('stg_landing__activities') }}
 ),

@@ -1,5 +1,6 @@
 {#- Every staged contacts row with its final data-quality reason (null = clean). -#}
-{%- set value_columns = ['contact_id', 'account_id', 'first_name', 'last_name', 'email', 'phone', 'job_function', 'decision_role', 'seniority', 'closeness', 'active_from_date', 'left_date'] %}
+{%- set value_columns = ['contact_id', 'account_id', 'first_name', 'last_name', 'email', 'phone', 'job_function',
+    'decision_role', 'seniority', 'closeness', 'active_from_date', 'left_date'] %}
 with staged as (
     select * from {{ ref('stg_landing__contacts') }}
 ),

@@ -1,5 +1,6 @@
 {#- Every staged opportunities row with its final data-quality reason (null = clean). -#}
-{%- set value_columns = ['opportunity_id', 'account_id', 'rep_id', 'created_date', 'closed_date', 'stage', 'status', 'amount', 'discount_amount', 'competitor', 'loss_reason'] %}
+{%- set value_columns = ['opportunity_id', 'account_id', 'rep_id', 'created_date', 'closed_date', 'stage',
+    'status', 'amount', 'discount_amount', 'competitor', 'loss_reason'] %}
 with staged as (
     select * from {{ ref('stg_landing__opportunities') }}
 ),

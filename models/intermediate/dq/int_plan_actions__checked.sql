@@ -5,7 +5,8 @@ with staged as (
 ),
 
 known_plans as (
-    select plan_id from {{ ref('int_account_plans__checked') }} where dq_reason is null
+    select plan_id from {{ ref('int_account_plans__checked') }}
+    where dq_reason is null
 ),
 
 duplicates_flagged as (

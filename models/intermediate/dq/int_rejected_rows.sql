@@ -13,19 +13,19 @@
 ] %}
 with
 {% for entity, key in entities %}
-rejected_{{ entity }} as (
-    select
-        '{{ entity }}' as entity,
-        source_file,
-        source_row,
-        source_line,
-        {{ key }} as record_key,
-        dq_reason as reason_code,
-        dq_detail as reason_detail,
-        raw_record
-    from {{ ref('int_' ~ entity ~ '__checked') }}
-    where dq_reason is not null
-),
+    rejected_{{ entity }} as (
+        select
+            '{{ entity }}' as entity,
+            source_file,
+            source_row,
+            source_line,
+            {{ key }} as record_key,
+            dq_reason as reason_code,
+            dq_detail as reason_detail,
+            raw_record
+        from {{ ref('int_' ~ entity ~ '__checked') }}
+        where dq_reason is not null
+    ),
 {% endfor %}
 
 reason_codes as (
@@ -34,8 +34,8 @@ reason_codes as (
 
 unioned as (
     {% for entity, key in entities %}
-    select * from rejected_{{ entity }}
-    {% if not loop.last %}union all{% endif %}
+        select * from rejected_{{ entity }}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 

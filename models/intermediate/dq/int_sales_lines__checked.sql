@@ -12,11 +12,13 @@ with staged as (
 ),
 
 clean_accounts as (
-    select account_id from {{ ref('int_accounts__checked') }} where dq_reason is null
+    select account_id from {{ ref('int_accounts__checked') }}
+    where dq_reason is null
 ),
 
 clean_products as (
-    select product_id from {{ ref('int_products__checked') }} where dq_reason is null
+    select product_id from {{ ref('int_products__checked') }}
+    where dq_reason is null
 ),
 
 non_product_codes as (

@@ -29,7 +29,9 @@ monthly as (
         invoice_month as month_start_date,
         sum(gross_amount) filter (where is_revenue_line and document_type = 'invoice' and line_category != 'discount')
             as gross_sales,
-        sum(gross_amount) filter (where is_revenue_line and document_type = 'credit_note' and line_category != 'discount')
+        sum(gross_amount) filter (
+            where is_revenue_line and document_type = 'credit_note' and line_category != 'discount'
+        )
             as credit_notes_amount,
         sum(gross_amount) filter (where is_return) as returns_amount,
         sum(discount_amount) filter (where is_revenue_line and line_category != 'discount')

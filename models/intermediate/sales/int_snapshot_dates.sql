@@ -21,8 +21,10 @@ final as (
             -- earlier snapshots fall on period ends, so quarters compare like with like
             else cast(
                 date_trunc('month', as_of.as_of_date)
-                - to_months(cast(offsets.snapshot_index * {{ number_var('snapshot_interval_months') }} as integer)
-                    - 1)
+                - to_months(
+                    cast(offsets.snapshot_index * {{ number_var('snapshot_interval_months') }} as integer)
+                    - 1
+                )
                 - interval 1 day
                 as date
             )

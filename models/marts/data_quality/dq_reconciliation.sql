@@ -23,14 +23,14 @@ with load_log as (
 
 clean_rows as (
     {% for entity, model in clean_models %}
-    select
-        '{{ entity }}' as entity,
-        source_file,
-        count(*) as clean_rows
-    from {{ ref(model) }}
-    where source_file is not null
-    group by source_file
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ entity }}' as entity,
+            source_file,
+            count(*) as clean_rows
+        from {{ ref(model) }}
+        where source_file is not null
+        group by source_file
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 

@@ -1,0 +1,286 @@
+{#-
+    The per-account (and per-group) figures every segmentation rule reads, at every snapshot
+    date: window revenue and margin, the monthly revenue statistics behind XYZ, the purchase
+    dates behind the lifecycle, and the trailing-versus-baseline comparison behind 'at risk'.
+    One row per account or group and snapshot, prospects included (zero revenue, no dates).
+
+    Monthly series: month-long periods of int_segment_periods, a period without sales counting
+    as zero. Series start at the entity's first purchase: the months before an account existed
+    are not 'months without purchase' (they would make every young account look irregular).
+    Mean and standard deviation are population statistics over those months, from sums and
+    sums of squares so the zero months never need to be materialised.
+-#}
+with entities as (
+    select
+        segment_entity_id,
+        entity_level,
+        entity_id,
+        group_account_id,
+        member_account_count,
+        annual_potential,
+        is_strategic,
+        is_renowned,
+        has_strict_quality_requirements,
+        created_date,
+        status
+    from {{ ref('int_segment_entities') }}
+),
+
+snapshots as (
+    select
+        snapshot_index,
+        snapshot_date
+    from {{ ref('int_snapshot_dates') }}
+),
+
+periods as (
+    select
+        snapshot_index,
+        period_index,
+        period_start_date,
+        period_end_date,
+        is_in_window
+    from {{ ref('int_segment_periods') }}
+),
+
+entity_days as (
+    select
+        segment_entity_id,
+        sales_date
+    from {{ ref('int_segment_entity_days') }}
+    where is_purchase_day
+),
+
+entity_periods as (
+    select
+        segment_entity_id,
+        snapshot_index,
+        period_index,
+        is_in_window,
+        is_trailing,
+        is_baseline,
+        gross_sales,
+        credit_notes_amount,
+        discounts_amount,
+        net_revenue,
+        net_revenue_with_known_cost,
+        known_gross_margin,
+        revenue_line_count,
+        unknown_cost_line_count,
+        is_purchase_period
+    from {{ ref('int_segment_entity_periods') }}
+),
+
+window_bounds as (
+    select
+        snapshot_index,
+        min(period_start_date) filter (where is_in_window) as window_start_date,
+        max(period_end_date) filter (where is_in_window) as window_end_date,
+        min(period_start_date) as baseline_start_date
+    from periods
+    group by snapshot_index
+),
+
+entity_snapshots as (
+    select
+        entities.*,
+        snapshots.snapshot_index,
+        snapshots.snapshot_date,
+        window_bounds.window_start_date,
+        window_bounds.window_end_date,
+        window_bounds.baseline_start_date
+    from entities
+    cross join snapshots
+    inner join window_bounds
+        on snapshots.snapshot_index = window_bounds.snapshot_index
+),
+
+purchase_dates as (
+    select
+        entity_days.segment_entity_id,
+        snapshots.snapshot_index,
+        min(entity_days.sales_date) as first_purchase_date,
+        max(entity_days.sales_date) as last_purchase_date
+    from entity_days
+    inner join snapshots
+        on entity_days.sales_date <= snapshots.snapshot_date
+    group by entity_days.segment_entity_id, snapshots.snapshot_index
+),
+
+window_totals as (
+    select
+        segment_entity_id,
+        snapshot_index,
+        sum(gross_sales) filter (where is_in_window) as gross_sales_window,
+        sum(credit_notes_amount) filter (where is_in_window) as credit_notes_window,
+        sum(discounts_amount) filter (where is_in_window) as discounts_window,
+        sum(net_revenue) filter (where is_in_window) as net_revenue_window,
+        sum(net_revenue_with_known_cost) filter (where is_in_window) as net_revenue_with_known_cost_window,
+        sum(known_gross_margin) filter (where is_in_window) as known_gross_margin_window,
+        sum(revenue_line_count) filter (where is_in_window) as revenue_line_count_window,
+        sum(unknown_cost_line_count) filter (where is_in_window) as unknown_cost_line_count_window,
+        count(*) filter (where is_in_window and is_purchase_period) as purchase_month_count_window,
+        sum(cast(net_revenue as double)) filter (where is_in_window) as window_revenue_sum,
+        sum(cast(net_revenue as double) ^ 2) filter (where is_in_window) as window_revenue_sum_squares,
+        sum(cast(net_revenue as double)) filter (where is_trailing) as trailing_revenue_sum,
+        sum(cast(net_revenue as double)) filter (where is_baseline) as baseline_revenue_sum,
+        sum(cast(net_revenue as double) ^ 2) filter (where is_baseline) as baseline_revenue_sum_squares
+    from entity_periods
+    group by segment_entity_id, snapshot_index
+),
+
+-- the period holding the first purchase tells how many months of each series the entity existed
+first_purchase_periods as (
+    select
+        purchase_dates.segment_entity_id,
+        purchase_dates.snapshot_index,
+        periods.period_index as first_purchase_period_index
+    from purchase_dates
+    inner join periods
+        on purchase_dates.snapshot_index = periods.snapshot_index
+        and purchase_dates.first_purchase_date between periods.period_start_date and periods.period_end_date
+),
+
+joined as (
+    select
+        entity_snapshots.*,
+        purchase_dates.first_purchase_date,
+        purchase_dates.last_purchase_date,
+        first_purchase_periods.first_purchase_period_index,
+        coalesce(window_totals.gross_sales_window, 0) as gross_sales_window,
+        coalesce(window_totals.credit_notes_window, 0) as credit_notes_window,
+        coalesce(window_totals.discounts_window, 0) as discounts_window,
+        coalesce(window_totals.net_revenue_window, 0) as net_revenue_window,
+        coalesce(window_totals.net_revenue_with_known_cost_window, 0) as net_revenue_with_known_cost_window,
+        coalesce(window_totals.known_gross_margin_window, 0) as known_gross_margin_window,
+        coalesce(window_totals.revenue_line_count_window, 0) as revenue_line_count_window,
+        coalesce(window_totals.unknown_cost_line_count_window, 0) as unknown_cost_line_count_window,
+        coalesce(window_totals.purchase_month_count_window, 0) as purchase_month_count_window,
+        coalesce(window_totals.window_revenue_sum, 0) as window_revenue_sum,
+        coalesce(window_totals.window_revenue_sum_squares, 0) as window_revenue_sum_squares,
+        coalesce(window_totals.trailing_revenue_sum, 0) as trailing_revenue_sum,
+        coalesce(window_totals.baseline_revenue_sum, 0) as baseline_revenue_sum,
+        coalesce(window_totals.baseline_revenue_sum_squares, 0) as baseline_revenue_sum_squares
+    from entity_snapshots
+    left join purchase_dates
+        on entity_snapshots.segment_entity_id = purchase_dates.segment_entity_id
+        and entity_snapshots.snapshot_index = purchase_dates.snapshot_index
+    left join first_purchase_periods
+        on entity_snapshots.segment_entity_id = first_purchase_periods.segment_entity_id
+        and entity_snapshots.snapshot_index = first_purchase_periods.snapshot_index
+    left join window_totals
+        on entity_snapshots.segment_entity_id = window_totals.segment_entity_id
+        and entity_snapshots.snapshot_index = window_totals.snapshot_index
+),
+
+-- months of each series the entity existed in: all of them when the first purchase is older
+series_lengths as (
+    select
+        joined.*,
+        case
+            when joined.first_purchase_date is null then 0
+            when joined.first_purchase_period_index is null then {{ number_var('window_months') }}
+            else least({{ number_var('window_months') }}, joined.first_purchase_period_index + 1)
+        end as xyz_month_count,
+        case
+            when joined.first_purchase_date is null then 0
+            when joined.first_purchase_period_index is null then {{ number_var('window_months') }}
+            else greatest(
+                0,
+                least(
+                    {{ number_var('window_months') }},
+                    joined.first_purchase_period_index + 1 - {{ number_var('at_risk_trailing_months') }}
+                )
+            )
+        end as baseline_month_count
+    from joined
+),
+
+statistics as (
+    select
+        series_lengths.*,
+        case when xyz_month_count > 0 then window_revenue_sum / xyz_month_count end as monthly_revenue_mean,
+        case
+            when xyz_month_count > 0
+                then sqrt(greatest(
+                    window_revenue_sum_squares / xyz_month_count - (window_revenue_sum / xyz_month_count) ^ 2, 0
+                ))
+        end as monthly_revenue_stddev,
+        trailing_revenue_sum / {{ number_var('at_risk_trailing_months') }} as trailing_monthly_revenue,
+        case when baseline_month_count > 0 then baseline_revenue_sum / baseline_month_count end
+            as baseline_monthly_revenue,
+        case
+            when baseline_month_count > 0
+                then sqrt(greatest(
+                    baseline_revenue_sum_squares / baseline_month_count
+                    - (baseline_revenue_sum / baseline_month_count) ^ 2, 0
+                ))
+        end as baseline_monthly_stddev
+    from series_lengths
+),
+
+final as (
+    select
+        segment_entity_id || ':' || snapshot_index as segment_entity_snapshot_id,
+        segment_entity_id,
+        entity_level,
+        entity_id,
+        group_account_id,
+        member_account_count,
+        cast(snapshot_index as integer) as snapshot_index,
+        snapshot_date,
+        window_start_date,
+        window_end_date,
+        annual_potential,
+        is_strategic,
+        is_renowned,
+        has_strict_quality_requirements,
+        created_date,
+        status,
+        first_purchase_date,
+        last_purchase_date,
+        cast(snapshot_date - last_purchase_date as integer) as days_since_last_purchase,
+        first_purchase_date > cast(snapshot_date - to_months({{ number_var('min_history_months') }}) as date)
+            as is_short_history,
+        cast(datediff('month', least(created_date, first_purchase_date), snapshot_date) as integer)
+            as tenure_months,
+        {{ money('gross_sales_window') }} as gross_sales_window,
+        {{ money('credit_notes_window') }} as credit_notes_window,
+        {{ money('discounts_window') }} as discounts_window,
+        {{ money('net_revenue_window') }} as net_revenue_window,
+        case when gross_sales_window > 0 then cast(discounts_window / gross_sales_window as double) end
+            as discount_share_window,
+        case
+            when revenue_line_count_window = 0 then null
+            when net_revenue_window != 0
+                then cast(net_revenue_with_known_cost_window / net_revenue_window as double)
+        end as cost_coverage_share_window,
+        case
+            -- nothing sold: the margin is known, and zero
+            when revenue_line_count_window = 0 then {{ money('0') }}
+            when net_revenue_window = 0
+                then case when unknown_cost_line_count_window = 0 then {{ money('known_gross_margin_window') }} end
+            when net_revenue_with_known_cost_window / net_revenue_window >= {{ number_var('min_cost_coverage') }}
+                then {{ money('known_gross_margin_window * net_revenue_window / nullif(net_revenue_with_known_cost_window, 0)') }}
+        end as gross_margin_window,
+        cast(purchase_month_count_window as integer) as purchase_month_count_window,
+        cast(purchase_month_count_window as double) / {{ number_var('window_months') }} as active_month_share,
+        cast(xyz_month_count as integer) as xyz_month_count,
+        monthly_revenue_mean,
+        monthly_revenue_stddev,
+        case when monthly_revenue_mean > 0 then monthly_revenue_stddev / monthly_revenue_mean end
+            as coefficient_of_variation,
+        trailing_monthly_revenue,
+        cast(baseline_month_count as integer) as baseline_month_count,
+        baseline_monthly_revenue,
+        baseline_monthly_stddev,
+        -- the trailing mean of k months varies by stddev / sqrt(k) around the baseline by chance alone
+        case
+            when baseline_monthly_stddev > 0
+                then (trailing_monthly_revenue - baseline_monthly_revenue)
+                    / (baseline_monthly_stddev / sqrt({{ number_var('at_risk_trailing_months') }}))
+        end as revenue_z_score
+    from statistics
+)
+
+select * from final

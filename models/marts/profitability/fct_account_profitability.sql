@@ -1,0 +1,458 @@
+{#-
+    Which accounts make money once the cost of selling to them is counted: one row per account
+    and period (month, quarter, trailing 12 months; see int_profitability_periods) in which the
+    account bought, was served (activities) or won a deal.
+    Revenue to margin comes from int_account_monthly_sales; the cost of sales is time-driven
+    activity-based costing (int_activity_costs) plus order handling (var order_handling_cost
+    per invoice) and the discounts conceded on won deals, each its own column.
+    Unknown is not zero. A cost component is null with a reason when it is unknown (source not
+    delivered, period before the source's history, rep cost unknown, rate not set) or absent
+    (nothing of that kind happened: reasons starting 'no_'; all listed in seed
+    profitability_missing_reasons). The cost of sales is the sum of the present components
+    when none is unknown, null otherwise (cost_of_sales_known_components keeps the partial
+    sum). When the account used no costed resource at all, the cost of sales is null (reason
+    no_cost_drivers_in_period) and the net contribution is its gross margin.
+    The as-of month counts as a whole calendar month of sales (int_account_monthly_sales is
+    monthly); activities and deals are cut at the as-of date.
+-#}
+{%- set order_handling_rate = var('order_handling_cost') -%}
+with periods as (
+    select
+        period_id,
+        period_type,
+        period_offset,
+        period_start_date,
+        period_end_date,
+        period_month_count,
+        is_current_period,
+        is_reported,
+        previous_period_offset,
+        last_year_period_offset,
+        as_of_date,
+        is_sales_covered,
+        is_activity_covered,
+        is_opportunity_covered,
+        has_activities,
+        has_opportunities
+    from {{ ref('int_profitability_periods') }}
+),
+
+monthly_sales as (
+    select
+        account_id,
+        month_start_date,
+        gross_sales,
+        credit_notes_amount,
+        returns_amount,
+        discounts_amount,
+        net_revenue,
+        invoice_count,
+        credit_note_count
+    from {{ ref('int_account_monthly_sales') }}
+),
+
+monthly_known_margin as (
+    select
+        account_id,
+        month_start_date,
+        net_revenue_with_known_cost,
+        known_gross_margin
+    from {{ ref('int_account_monthly_known_margin') }}
+),
+
+monthly_cost_drivers as (
+    select
+        account_id,
+        month_start_date,
+        activity_count,
+        unpaid_service_activity_count,
+        unknown_time_cost_activity_count,
+        unknown_travel_expense_activity_count,
+        rep_time_minutes,
+        unpaid_service_minutes,
+        travel_minutes,
+        rep_time_cost,
+        unpaid_service_cost,
+        travel_time_cost,
+        travel_expenses,
+        won_deal_count,
+        won_deal_discount_amount
+    from {{ ref('int_account_monthly_cost_drivers') }}
+),
+
+sales_by_period as (
+    select
+        monthly_sales.account_id,
+        periods.period_id,
+        sum(monthly_sales.gross_sales) as gross_sales,
+        sum(monthly_sales.credit_notes_amount) as credit_notes_amount,
+        sum(monthly_sales.returns_amount) as returns_amount,
+        sum(monthly_sales.discounts_amount) as discounts_amount,
+        sum(monthly_sales.net_revenue) as net_revenue,
+        sum(monthly_known_margin.net_revenue_with_known_cost) as net_revenue_with_known_cost,
+        sum(monthly_known_margin.known_gross_margin) as known_gross_margin,
+        sum(monthly_sales.invoice_count) as invoice_count,
+        sum(monthly_sales.credit_note_count) as credit_note_count
+    from monthly_sales
+    inner join periods
+        on monthly_sales.month_start_date between periods.period_start_date and periods.period_end_date
+    left join monthly_known_margin
+        on monthly_sales.account_id = monthly_known_margin.account_id
+        and monthly_sales.month_start_date = monthly_known_margin.month_start_date
+    group by monthly_sales.account_id, periods.period_id
+),
+
+margin_by_period as (
+    select
+        *,
+        case when net_revenue != 0 then net_revenue_with_known_cost / net_revenue end as cost_coverage_share,
+        -- the rule of int_account_monthly_sales (var min_cost_coverage) on the period's own coverage:
+        -- the unknown rest is assumed to earn the known part's margin rate
+        case
+            when net_revenue = 0 then known_gross_margin
+            when net_revenue_with_known_cost / net_revenue >= {{ number_var('min_cost_coverage') }}
+                then known_gross_margin * net_revenue / net_revenue_with_known_cost
+        end as gross_margin
+    from sales_by_period
+),
+
+cost_drivers_by_period as (
+    select
+        monthly_cost_drivers.account_id,
+        periods.period_id,
+        sum(monthly_cost_drivers.activity_count) as activity_count,
+        sum(monthly_cost_drivers.unpaid_service_activity_count) as unpaid_service_activity_count,
+        sum(monthly_cost_drivers.unknown_time_cost_activity_count) as unknown_time_cost_activity_count,
+        sum(monthly_cost_drivers.unknown_travel_expense_activity_count) as unknown_travel_expense_activity_count,
+        sum(monthly_cost_drivers.rep_time_minutes) as rep_time_minutes,
+        sum(monthly_cost_drivers.unpaid_service_minutes) as unpaid_service_minutes,
+        sum(monthly_cost_drivers.travel_minutes) as travel_minutes,
+        sum(monthly_cost_drivers.rep_time_cost) as rep_time_cost,
+        sum(monthly_cost_drivers.unpaid_service_cost) as unpaid_service_cost,
+        sum(monthly_cost_drivers.travel_time_cost) as travel_time_cost,
+        sum(monthly_cost_drivers.travel_expenses) as travel_expenses,
+        sum(monthly_cost_drivers.won_deal_count) as won_deal_count,
+        sum(monthly_cost_drivers.won_deal_discount_amount) as won_deal_discount_amount
+    from monthly_cost_drivers
+    inner join periods
+        on monthly_cost_drivers.month_start_date between periods.period_start_date and periods.period_end_date
+    group by monthly_cost_drivers.account_id, periods.period_id
+),
+
+account_periods as (
+    select
+        coalesce(margin_by_period.account_id, cost_drivers_by_period.account_id) as account_id,
+        coalesce(margin_by_period.period_id, cost_drivers_by_period.period_id) as period_id,
+        margin_by_period.gross_sales,
+        margin_by_period.credit_notes_amount,
+        margin_by_period.returns_amount,
+        margin_by_period.discounts_amount,
+        margin_by_period.net_revenue,
+        margin_by_period.gross_margin,
+        margin_by_period.cost_coverage_share,
+        margin_by_period.invoice_count,
+        margin_by_period.credit_note_count,
+        margin_by_period.account_id is not null as has_sales,
+        cost_drivers_by_period.activity_count,
+        cost_drivers_by_period.unpaid_service_activity_count,
+        cost_drivers_by_period.unknown_time_cost_activity_count,
+        cost_drivers_by_period.unknown_travel_expense_activity_count,
+        cost_drivers_by_period.rep_time_minutes,
+        cost_drivers_by_period.unpaid_service_minutes,
+        cost_drivers_by_period.travel_minutes,
+        cost_drivers_by_period.rep_time_cost,
+        cost_drivers_by_period.unpaid_service_cost,
+        cost_drivers_by_period.travel_time_cost,
+        cost_drivers_by_period.travel_expenses,
+        cost_drivers_by_period.won_deal_count,
+        cost_drivers_by_period.won_deal_discount_amount
+    from margin_by_period
+    full outer join cost_drivers_by_period
+        on margin_by_period.account_id = cost_drivers_by_period.account_id
+        and margin_by_period.period_id = cost_drivers_by_period.period_id
+),
+
+source_status as (
+    select
+        account_periods.*,
+        periods.period_type,
+        periods.period_offset,
+        periods.period_start_date,
+        periods.period_end_date,
+        periods.period_month_count,
+        periods.is_current_period,
+        periods.is_reported,
+        periods.previous_period_offset,
+        periods.last_year_period_offset,
+        periods.as_of_date,
+        periods.is_sales_covered,
+        periods.is_activity_covered and periods.is_opportunity_covered as is_cost_covered,
+        -- why every activity-based component is unknown or absent (null: activities were costed)
+        case
+            when not periods.has_activities then 'activities_not_delivered'
+            when not periods.is_activity_covered then 'before_activity_history'
+            when coalesce(account_periods.activity_count, 0) = 0 then 'no_activities_in_period'
+        end as activity_reason,
+        case
+            when not periods.has_opportunities then 'opportunities_not_delivered'
+            when not periods.is_opportunity_covered then 'before_opportunity_history'
+            when coalesce(account_periods.won_deal_discount_amount, 0) = 0 then 'no_won_deal_discounts_in_period'
+        end as won_deal_discount_cost_missing_reason,
+        case
+            {% if order_handling_rate is none -%}
+                when true then 'order_handling_cost_not_set'
+            {% endif -%}
+            when coalesce(account_periods.invoice_count, 0) = 0 then 'no_orders_in_period'
+        end as order_handling_cost_missing_reason
+    from account_periods
+    inner join periods
+        on account_periods.period_id = periods.period_id
+),
+
+component_reasons as (
+    select
+        *,
+        coalesce(
+            activity_reason,
+            case when unknown_time_cost_activity_count > 0 then 'rep_cost_unknown' end,
+            case when coalesce(rep_time_cost, 0) = 0 then 'no_rep_time_in_period' end
+        ) as rep_time_cost_missing_reason,
+        coalesce(
+            activity_reason,
+            case when unknown_time_cost_activity_count > 0 then 'rep_cost_unknown' end,
+            case when coalesce(travel_time_cost, 0) = 0 then 'no_travel_in_period' end
+        ) as travel_time_cost_missing_reason,
+        coalesce(
+            activity_reason,
+            case when unknown_travel_expense_activity_count > 0 then 'travel_expense_unknown' end,
+            case when coalesce(travel_expenses, 0) = 0 then 'no_travel_expenses_in_period' end
+        ) as travel_expenses_missing_reason,
+        coalesce(
+            activity_reason,
+            case when unknown_time_cost_activity_count > 0 then 'rep_cost_unknown' end,
+            case when coalesce(unpaid_service_cost, 0) = 0 then 'no_unpaid_services_in_period' end
+        ) as unpaid_service_cost_missing_reason
+    from source_status
+),
+
+components as (
+    select
+        *,
+        case when rep_time_cost_missing_reason is null then rep_time_cost end as rep_time_cost_value,
+        case when travel_time_cost_missing_reason is null then travel_time_cost end as travel_time_cost_value,
+        case when travel_expenses_missing_reason is null then travel_expenses end as travel_expenses_value,
+        case when unpaid_service_cost_missing_reason is null then unpaid_service_cost end as unpaid_service_cost_value,
+        case
+            when order_handling_cost_missing_reason is null
+                then invoice_count * {{ 'null' if order_handling_rate is none else number_var('order_handling_cost') }}
+        end as order_handling_cost_value,
+        case when won_deal_discount_cost_missing_reason is null then won_deal_discount_amount end
+            as won_deal_discount_cost_value,
+        -- the first component that is unknown (not merely absent) makes the total unknown
+        coalesce(
+            case when not starts_with(rep_time_cost_missing_reason, 'no_') then rep_time_cost_missing_reason end,
+            case when not starts_with(travel_expenses_missing_reason, 'no_') then travel_expenses_missing_reason end,
+            case when not starts_with(order_handling_cost_missing_reason, 'no_')
+                then order_handling_cost_missing_reason end,
+            case when not starts_with(won_deal_discount_cost_missing_reason, 'no_')
+                then won_deal_discount_cost_missing_reason end
+        ) as unknown_cost_reason
+    from component_reasons
+),
+
+totals as (
+    select
+        *,
+        case
+            when rep_time_cost_value is null
+                and travel_time_cost_value is null
+                and travel_expenses_value is null
+                and unpaid_service_cost_value is null
+                and order_handling_cost_value is null
+                and won_deal_discount_cost_value is null
+                then null
+            else coalesce(rep_time_cost_value, 0)
+                + coalesce(travel_time_cost_value, 0)
+                + coalesce(travel_expenses_value, 0)
+                + coalesce(unpaid_service_cost_value, 0)
+                + coalesce(order_handling_cost_value, 0)
+                + coalesce(won_deal_discount_cost_value, 0)
+        end as known_components_total
+    from components
+),
+
+contribution as (
+    select
+        *,
+        case when unknown_cost_reason is null then known_components_total end as cost_of_sales_value,
+        case
+            when unknown_cost_reason is not null then unknown_cost_reason
+            when known_components_total is null then 'no_cost_drivers_in_period'
+        end as cost_of_sales_missing_reason,
+        case
+            when unknown_cost_reason is null and known_components_total is not null then 'complete'
+            when unknown_cost_reason is null then 'no_cost_drivers'
+            when known_components_total is not null then 'partial'
+            else 'unknown'
+        end as cost_of_sales_coverage,
+        coalesce(gross_margin, case when not has_sales then 0 end) as gross_margin_value
+    from totals
+),
+
+measured as (
+    select
+        *,
+        case
+            when cost_of_sales_coverage = 'complete' then gross_margin_value - cost_of_sales_value
+            -- nothing was spent on the account: its contribution is its margin
+            when cost_of_sales_coverage = 'no_cost_drivers' then gross_margin_value
+        end as net_contribution_value
+    from contribution
+),
+
+compared as (
+    select
+        measured.*,
+        previous_period.net_revenue as previous_row_net_revenue,
+        previous_period.net_contribution_value as previous_row_net_contribution,
+        previous_periods.is_sales_covered as is_previous_sales_covered,
+        previous_periods.is_activity_covered and previous_periods.is_opportunity_covered
+        {%- if order_handling_rate is none %} and false{% endif %} as is_previous_cost_covered,
+        last_year_period.net_revenue as last_year_row_net_revenue,
+        last_year_period.net_contribution_value as last_year_row_net_contribution,
+        last_year_periods.is_sales_covered as is_last_year_sales_covered,
+        last_year_periods.is_activity_covered and last_year_periods.is_opportunity_covered
+        {%- if order_handling_rate is none %} and false{% endif %} as is_last_year_cost_covered
+    from measured
+    left join periods as previous_periods
+        on measured.period_type = previous_periods.period_type
+        and measured.previous_period_offset = previous_periods.period_offset
+    left join measured as previous_period
+        on measured.account_id = previous_period.account_id
+        and previous_periods.period_id = previous_period.period_id
+    left join periods as last_year_periods
+        on measured.period_type = last_year_periods.period_type
+        and measured.last_year_period_offset = last_year_periods.period_offset
+    left join measured as last_year_period
+        on measured.account_id = last_year_period.account_id
+        and last_year_periods.period_id = last_year_period.period_id
+    where measured.is_reported
+),
+
+comparisons as (
+    select
+        *,
+        -- no row in a covered period means nothing was bought and nothing was spent: zero, known
+        case
+            when previous_row_net_revenue is not null then previous_row_net_revenue
+            when is_previous_sales_covered then 0
+        end as previous_period_net_revenue,
+        case
+            when previous_row_net_revenue is not null or previous_row_net_contribution is not null
+                then previous_row_net_contribution
+            when is_previous_sales_covered and is_previous_cost_covered then 0
+        end as previous_period_net_contribution,
+        case
+            when last_year_row_net_revenue is not null then last_year_row_net_revenue
+            when is_last_year_sales_covered then 0
+        end as last_year_net_revenue,
+        case
+            when last_year_row_net_revenue is not null or last_year_row_net_contribution is not null
+                then last_year_row_net_contribution
+            when is_last_year_sales_covered and is_last_year_cost_covered then 0
+        end as last_year_net_contribution
+    from compared
+),
+
+final as (
+    select
+        account_id || '|' || period_id as account_period_id,
+        account_id,
+        as_of_date,
+        period_id,
+        period_type,
+        period_start_date,
+        period_end_date,
+        cast(period_month_count as integer) as period_month_count,
+        is_current_period,
+        is_sales_covered,
+        is_cost_covered,
+        -- revenue to margin
+        {{ money('coalesce(gross_sales, 0)') }} as gross_sales,
+        {{ money('coalesce(credit_notes_amount, 0)') }} as credit_notes_amount,
+        {{ money('coalesce(returns_amount, 0)') }} as returns_amount,
+        {{ money('coalesce(discounts_amount, 0)') }} as discounts_amount,
+        {{ money('coalesce(net_revenue, 0)') }} as net_revenue,
+        {{ money('coalesce(net_revenue, 0) - gross_margin_value') }} as cost_of_goods,
+        {{ money('gross_margin_value') }} as gross_margin,
+        case when net_revenue > 0 then gross_margin_value / net_revenue end as gross_margin_rate,
+        cost_coverage_share,
+        case when gross_margin_value is null then 'cost_of_goods_unknown' end as gross_margin_missing_reason,
+        cast(coalesce(invoice_count, 0) as bigint) as invoice_count,
+        cast(coalesce(credit_note_count, 0) as bigint) as credit_note_count,
+        -- cost drivers (quantities of recorded events; null when the source does not cover the period)
+        case when activity_reason in ('activities_not_delivered', 'before_activity_history') then null
+            else cast(coalesce(activity_count, 0) as bigint) end as activity_count,
+        case when activity_reason in ('activities_not_delivered', 'before_activity_history') then null
+            else cast(coalesce(rep_time_minutes, 0) as decimal(18, 4)) end as rep_time_minutes,
+        case when activity_reason in ('activities_not_delivered', 'before_activity_history') then null
+            else cast(coalesce(unpaid_service_minutes, 0) as decimal(18, 4)) end as unpaid_service_minutes,
+        case when activity_reason in ('activities_not_delivered', 'before_activity_history') then null
+            else cast(coalesce(travel_minutes, 0) as decimal(18, 4)) end as travel_minutes,
+        case when won_deal_discount_cost_missing_reason in ('opportunities_not_delivered', 'before_opportunity_history')
+            then null else cast(coalesce(won_deal_count, 0) as bigint) end as won_deal_count,
+        -- cost of sales, component by component
+        {{ money('rep_time_cost_value') }} as rep_time_cost,
+        rep_time_cost_missing_reason,
+        {{ money('travel_time_cost_value') }} as travel_time_cost,
+        travel_time_cost_missing_reason,
+        {{ money('travel_expenses_value') }} as travel_expenses,
+        travel_expenses_missing_reason,
+        {{ money('unpaid_service_cost_value') }} as unpaid_service_cost,
+        unpaid_service_cost_missing_reason,
+        {{ money('order_handling_cost_value') }} as order_handling_cost,
+        order_handling_cost_missing_reason,
+        {{ money('won_deal_discount_cost_value') }} as won_deal_discount_cost,
+        won_deal_discount_cost_missing_reason,
+        {{ money('cost_of_sales_value') }} as cost_of_sales,
+        cost_of_sales_missing_reason,
+        {{ money('known_components_total') }} as cost_of_sales_known_components,
+        cost_of_sales_coverage,
+        case when net_revenue > 0 then cost_of_sales_value / net_revenue end as cos_to_revenue_ratio,
+        -- net contribution
+        {{ money('net_contribution_value') }} as net_contribution,
+        case
+            when net_contribution_value is not null then null
+            when gross_margin_value is null then 'cost_of_goods_unknown'
+            else cost_of_sales_missing_reason
+        end as net_contribution_missing_reason,
+        case when net_revenue > 0 then net_contribution_value / net_revenue end as net_contribution_rate,
+        -- against the previous period and the same period last year
+        {{ money('previous_period_net_revenue') }} as previous_period_net_revenue,
+        {{ money('previous_period_net_contribution') }} as previous_period_net_contribution,
+        case
+            when previous_period_net_revenue > 0
+                then (coalesce(net_revenue, 0) - previous_period_net_revenue) / previous_period_net_revenue
+        end as net_revenue_growth_vs_previous,
+        {{ money('net_contribution_value - previous_period_net_contribution') }} as net_contribution_change_vs_previous,
+        {{ money('last_year_net_revenue') }} as last_year_net_revenue,
+        {{ money('last_year_net_contribution') }} as last_year_net_contribution,
+        case
+            when last_year_net_revenue > 0
+                then (coalesce(net_revenue, 0) - last_year_net_revenue) / last_year_net_revenue
+        end as net_revenue_growth_vs_last_year,
+        {{ money('net_contribution_value - last_year_net_contribution') }} as net_contribution_change_vs_last_year,
+        -- against the same period last year, so months and quarters are free of seasonality
+        case
+            when last_year_net_revenue is null then 'no_history'
+            when last_year_net_revenue <= 0 then 'no_prior_revenue'
+            when (coalesce(net_revenue, 0) - last_year_net_revenue) / last_year_net_revenue
+                > {{ number_var('growth_threshold') }} then 'growing'
+            when (coalesce(net_revenue, 0) - last_year_net_revenue) / last_year_net_revenue
+                < -{{ number_var('growth_threshold') }} then 'declining'
+            else 'stable'
+        end as revenue_trend
+    from comparisons
+)
+
+select * from final
