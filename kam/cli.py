@@ -97,6 +97,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     (PROJECT_DIR / "warehouse" / "tmp").mkdir(parents=True, exist_ok=True)
     say(f"dbt build into {db} (landing: {landing_dir()})")
     dbt_args = ["build"]
+    if getattr(args, "empty", False):
+        dbt_args.append("--empty")
     if getattr(args, "vars", None):
         dbt_args += ["--vars", args.vars]
     ok, res = dbt_invoke(dbt_args)
@@ -179,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_generate)
     p = sub.add_parser("build", help="dbt build only")
     p.add_argument("--vars", help="dbt vars as YAML")
+    p.add_argument("--empty", action="store_true", help="schema-only build (dbt --empty)")
     p.set_defaults(func=cmd_build)
     sub.add_parser("validate", help="Great Expectations validation").set_defaults(func=cmd_validate)
     sub.add_parser("summary", help="what was built").set_defaults(func=cmd_summary)

@@ -118,8 +118,9 @@ SCALES = {
 FORMATS = ("csv", "parquet")
 #: Sales lines generated per chunk of accounts (bounds memory; the demo size is one chunk).
 CHUNK_LINES = 500_000
-#: Rows per Parquet row group.
+#: Rows per Parquet row group, and the buffer size closing a row group of the other entities.
 ROW_GROUP_ROWS = 1_000_000
+ROW_GROUP_BYTES = 64 * 2**20
 N_MONTHS = 36
 ACTIVITY_DAYS = 730
 
@@ -553,7 +554,6 @@ class Portfolio:
     drop: np.ndarray  # revenue multiplier in the last 6 months
     amp: np.ndarray  # seasonality amplitude
     breadth: np.ndarray  # number of preferred product families
-    fam_pref: np.ndarray  # (n, families) families in order of preference
     price_factor: np.ndarray
     price_driven: np.ndarray
     parent: np.ndarray  # -1 none
@@ -673,7 +673,7 @@ def _buying_behaviour(rng, n, life, buyer, pct, lines_per_account):
 
 
 def build_portfolio(
-    rng: np.random.Generator, n: int, cal: Calendar, products: Products, lines_per_account: float
+    rng: np.random.Generator, n: int, cal: Calendar, lines_per_account: float
 ) -> Portfolio:
     life, level, buyer = _lifecycle_and_level(rng, n)
     pct, tier = _tiers(level, buyer)
@@ -684,8 +684,6 @@ def build_portfolio(
     has_parent = parent >= 0
     n_fam = len(FAMILIES)
     breadth = 1 + rng.binomial(min(7, n_fam - 1), 0.1 + 0.6 * pct)
-    keys = -np.log(rng.random((n, n_fam))) / products.family_weight
-    fam_pref = np.argsort(keys, axis=1).astype(np.int8)
     price_driven = rng.random(n) < np.array([0.04, 0.10, 0.25])[tier]
     price_factor = np.select(
         [tier == KEY, tier == MID],
@@ -754,7 +752,7 @@ def build_portfolio(
     return Portfolio(
         n=n, life=life, status=status, level=level, buyer=buyer, pct=pct, tier=tier,
         pattern=pattern, lam=lam, mu=mu, first=first, last=last, trend=trend, drop=drop,
-        amp=rng.uniform(0.3, 1.3, n), breadth=breadth, fam_pref=fam_pref,
+        amp=rng.uniform(0.3, 1.3, n), breadth=breadth,
         price_factor=price_factor, price_driven=price_driven, parent=parent, is_head=is_head,
         root=root, noun=noun, group_token=group_token, legal=legal, sector=sector,
         country=country, region=region, size_band=size_band, potential=potential, growth=growth,
@@ -1005,8 +1003,12 @@ def _invoice_lines(pf: Portfolio, s: slice, cal: Calendar, prods: Products, reps
     line_value = value[order] * w / np.bincount(order, w, minlength=oa.size)[order]
     acc = oa[order]
     g = acc + s.start
+    # Each account prefers a few families (a weighted random order of them), then products
+    # by popularity inside the family.
+    keys = -np.log(rng.random((count.shape[0], len(FAMILIES)))) / prods.family_weight
+    fam_pref = np.argsort(keys, axis=1)
     pref = (pf.breadth[g] * rng.random(order.size) ** 1.7).astype(np.int64)
-    product = prods.sample(pf.fam_pref[g, pref].astype(np.int64), rng.random(order.size))
+    product = prods.sample(fam_pref[acc, pref], rng.random(order.size))
     price = prods.list_cents[product] / 100.0 * pf.price_factor[g]
     price *= 1.0 + rng.normal(0.0, 0.02, order.size)
     qty = np.maximum(1, np.rint(line_value / price)).astype(np.int64)
@@ -1513,7 +1515,8 @@ def plans_chunk(pf, reps, lo, hi, cal, rng, seq):
 class EntityWriter:
     """Streams tables into `<entity>.<fmt>`: written to a hidden temporary file, renamed on
     close, so the landing folder never holds a half-written file. Parquet rows are buffered
-    into row groups of exactly ROW_GROUP_ROWS rows (the last one smaller)."""
+    into row groups of ROW_GROUP_ROWS rows (the last one smaller); entities other than the
+    sales lines also close a row group at ROW_GROUP_BYTES, to keep memory flat."""
 
     def __init__(self, out_dir: Path, entity: str, fmt: str):
         self.path = out_dir / f"{entity}.{fmt}"
@@ -1530,6 +1533,7 @@ class EntityWriter:
             self._pq = pq.ParquetWriter(self.tmp, schema, compression="zstd")
             self._buffer: list[pa.Table] = []
             self._buffered = 0
+            self._max_bytes = None if entity == "sales_lines" else ROW_GROUP_BYTES
 
     def write(self, table: pa.Table) -> None:
         if table.column_names != self.columns:
@@ -1545,12 +1549,17 @@ class EntityWriter:
         self.rows += table.num_rows
 
     def _flush(self, final: bool) -> None:
-        if self._buffered < ROW_GROUP_ROWS and not (final and self._buffered):
+        size = ROW_GROUP_ROWS
+        if self._max_bytes is not None:
+            nbytes = sum(t.nbytes for t in self._buffer)
+            if nbytes >= self._max_bytes:  # close a row group now, at most ROW_GROUP_ROWS
+                final, size = True, min(ROW_GROUP_ROWS, self._buffered)
+        if self._buffered < size and not (final and self._buffered):
             return
         table = pa.concat_tables(self._buffer)
         start = 0
-        while table.num_rows - start >= ROW_GROUP_ROWS or (final and start < table.num_rows):
-            part = table.slice(start, ROW_GROUP_ROWS)
+        while table.num_rows - start >= size or (final and start < table.num_rows):
+            part = table.slice(start, size)
             self._pq.write_table(part, row_group_size=ROW_GROUP_ROWS)
             start += part.num_rows
         rest = table.slice(start)
@@ -1609,7 +1618,7 @@ def generate(
     cal = build_calendar(end_date)
     rng = np.random.default_rng(seed)
     products = build_products(rng, spec.products)
-    pf = build_portfolio(rng, n, cal, products, spec.lines_per_account)
+    pf = build_portfolio(rng, n, cal, spec.lines_per_account)
     reps = build_reps(rng, pf)
     assign_owners(rng, pf, reps)
 

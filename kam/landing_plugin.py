@@ -32,6 +32,12 @@ class Plugin(BasePlugin):
     def configure_connection(self, conn) -> None:
         self._conn = conn
         create_load_log(conn)
+        # Every landing table exists from the start, empty and with the contract's columns, so
+        # that dbt unit tests (which read a source's columns) work on a brand-new database.
+        reader = LandingReader(conn, self.landing_dir, None)
+        for entity in reader.contract:
+            empty = reader.empty(entity)
+            conn.execute(f"create table if not exists landing.{entity} as {empty.sql_query()}")
 
     def load(self, source_config: SourceConfig):
         entity = source_config.meta.get("entity") or source_config.identifier

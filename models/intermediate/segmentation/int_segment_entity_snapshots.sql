@@ -189,7 +189,7 @@ series_lengths as (
                 0,
                 least(
                     {{ number_var('window_months') }},
-                    joined.first_purchase_period_index + 1 - {{ number_var('at_risk_trailing_months') }}
+                    joined.first_purchase_period_index + 1 - {{ number_var('snapshot_interval_months') }}
                 )
             )
         end as baseline_month_count
@@ -206,7 +206,7 @@ statistics as (
                     window_revenue_sum_squares / xyz_month_count - (window_revenue_sum / xyz_month_count) ^ 2, 0
                 ))
         end as monthly_revenue_stddev,
-        trailing_revenue_sum / {{ number_var('at_risk_trailing_months') }} as trailing_monthly_revenue,
+        trailing_revenue_sum / {{ number_var('snapshot_interval_months') }} as trailing_monthly_revenue,
         case when baseline_month_count > 0 then baseline_revenue_sum / baseline_month_count end
             as baseline_monthly_revenue,
         case
@@ -278,7 +278,7 @@ final as (
         case
             when baseline_monthly_stddev > 0
                 then (trailing_monthly_revenue - baseline_monthly_revenue)
-                    / (baseline_monthly_stddev / sqrt({{ number_var('at_risk_trailing_months') }}))
+                    / (baseline_monthly_stddev / sqrt({{ number_var('snapshot_interval_months') }}))
         end as revenue_z_score
     from statistics
 )

@@ -5,8 +5,10 @@
     window_months months, snapshot date]. When the snapshot date is a month end the periods are
     calendar months; otherwise they end on the same day of each month, so a mid-month as-of date
     never leaves a partial month that would look like a drop in revenue.
-    Periods at_risk_trailing_months .. at_risk_trailing_months + window_months - 1 hold the
-    baseline the at-risk rule compares the trailing months with.
+    The at-risk rule compares the trailing period of one snapshot interval (var
+    snapshot_interval_months: the last quarter by default, so consecutive snapshots read
+    non-overlapping trailing periods) with the window_months periods before it (its baseline):
+    periods snapshot_interval_months .. snapshot_interval_months + window_months - 1.
 -#}
 with snapshot_dates as (
     select
@@ -18,7 +20,7 @@ with snapshot_dates as (
 period_offsets as (
     select range as period_index
     from range(
-        {{ number_var('at_risk_trailing_months') }} + {{ number_var('window_months') }}
+        {{ number_var('snapshot_interval_months') }} + {{ number_var('window_months') }}
     )
 ),
 
@@ -51,8 +53,8 @@ final as (
         cast(previous_period_end_date + 1 as date) as period_start_date,
         cast(period_end_date as date) as period_end_date,
         period_index < {{ number_var('window_months') }} as is_in_window,
-        period_index < {{ number_var('at_risk_trailing_months') }} as is_trailing,
-        period_index >= {{ number_var('at_risk_trailing_months') }} as is_baseline
+        period_index < {{ number_var('snapshot_interval_months') }} as is_trailing,
+        period_index >= {{ number_var('snapshot_interval_months') }} as is_baseline
     from period_bounds
 )
 

@@ -1,0 +1,160 @@
+{#-
+    What the sales lines say about each account at each snapshot, over the snapshot's trailing
+    window: net revenue, share of wallet, product families bought, months with a purchase, and
+    the last purchase on or before the snapshot. A window that starts before the first sale in
+    the data is not covered (is_sales_window_covered false): its measures would be understated,
+    so the QRC leaves them out instead of scoring them low.
+-#}
+with spine as (
+    select
+        account_snapshot_id,
+        account_id,
+        snapshot_date,
+        window_start_date
+    from {{ ref('int_account_snapshots') }}
+),
+
+accounts as (
+    select
+        account_id,
+        annual_potential
+    from {{ ref('dim_accounts') }}
+),
+
+sales_lines as (
+    select
+        account_id,
+        invoice_date,
+        line_category,
+        product_family,
+        is_revenue_line,
+        net_revenue
+    from {{ ref('fct_sales_lines') }}
+),
+
+products as (
+    select
+        product_family,
+        is_non_product
+    from {{ ref('dim_products') }}
+),
+
+sales_history as (
+    select min(invoice_date) as sales_history_start_date
+    from sales_lines
+),
+
+catalogue as (
+    select count(distinct product_family) as catalogue_family_count
+    from products
+    where not is_non_product
+),
+
+daily_revenue as (
+    select
+        account_id,
+        invoice_date,
+        sum(net_revenue) as net_revenue
+    from sales_lines
+    where is_revenue_line
+    group by account_id, invoice_date
+),
+
+-- goods and services only: postage or fee lines are not a product family bought
+daily_family_revenue as (
+    select
+        account_id,
+        invoice_date,
+        product_family,
+        sum(net_revenue) as net_revenue
+    from sales_lines
+    where is_revenue_line
+        and line_category in ('product', 'service')
+        and product_family is not null
+    group by account_id, invoice_date, product_family
+),
+
+window_revenue as (
+    select
+        spine.account_snapshot_id,
+        sum(daily_revenue.net_revenue) as net_revenue_window,
+        -- months counted back from the snapshot date, so a mid-month as-of date still has window_months buckets
+        count(distinct date_sub('month', daily_revenue.invoice_date, spine.snapshot_date))
+            filter (where daily_revenue.net_revenue > 0) as purchase_month_count
+    from spine
+    inner join daily_revenue
+        on spine.account_id = daily_revenue.account_id
+        and daily_revenue.invoice_date between spine.window_start_date and spine.snapshot_date
+    group by spine.account_snapshot_id
+),
+
+window_families as (
+    select
+        spine.account_snapshot_id,
+        daily_family_revenue.product_family
+    from spine
+    inner join daily_family_revenue
+        on spine.account_id = daily_family_revenue.account_id
+        and daily_family_revenue.invoice_date between spine.window_start_date and spine.snapshot_date
+    group by spine.account_snapshot_id, daily_family_revenue.product_family
+    having sum(daily_family_revenue.net_revenue) > 0
+),
+
+family_counts as (
+    select
+        account_snapshot_id,
+        count(*) as families_bought_count
+    from window_families
+    group by account_snapshot_id
+),
+
+purchase_days as (
+    select
+        account_id,
+        invoice_date
+    from daily_revenue
+    where net_revenue > 0
+),
+
+last_purchases as (
+    select
+        spine.account_snapshot_id,
+        purchase_days.invoice_date as last_purchase_date
+    from spine
+    asof inner join purchase_days
+        on spine.account_id = purchase_days.account_id
+        and spine.snapshot_date >= purchase_days.invoice_date
+),
+
+final as (
+    select
+        spine.account_snapshot_id,
+        coalesce(window_revenue.net_revenue_window, 0) as net_revenue_window,
+        accounts.annual_potential,
+        case
+            when accounts.annual_potential > 0
+                then coalesce(window_revenue.net_revenue_window, 0) / accounts.annual_potential
+        end as share_of_wallet,
+        coalesce(family_counts.families_bought_count, 0) as families_bought_count,
+        catalogue.catalogue_family_count,
+        coalesce(window_revenue.purchase_month_count, 0) as purchase_month_count,
+        last_purchases.last_purchase_date,
+        sales_history.sales_history_start_date,
+        coalesce(
+            date_trunc('month', sales_history.sales_history_start_date) <= date_trunc('month', spine.window_start_date),
+            false
+        ) as is_sales_window_covered
+    from spine
+    cross join sales_history
+    cross join catalogue
+    left join accounts
+        on spine.account_id = accounts.account_id
+    left join window_revenue
+        on spine.account_snapshot_id = window_revenue.account_snapshot_id
+    left join family_counts
+        on spine.account_snapshot_id = family_counts.account_snapshot_id
+    left join last_purchases
+        on spine.account_snapshot_id = last_purchases.account_snapshot_id
+)
+
+select * from final
