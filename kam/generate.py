@@ -63,7 +63,7 @@ whitespace and NFD-decomposed accented account names, "n/a" quantities and impos
 
 Scales: `small` (2,000 accounts, ~300k lines, CSV), `medium` (150,000 accounts, ~6M lines,
 Parquet) and `large` (1.5M accounts, ~60M lines, Parquet). Every scale streams: entities are
-generated per chunk of accounts (~500k sales lines) and appended to the files (Parquet row
+generated per chunk of accounts (~300k sales lines) and appended to the files (Parquet row
 groups of 1M rows), so memory stays flat whatever the scale.
 """
 
@@ -117,10 +117,10 @@ SCALES = {
 }
 FORMATS = ("csv", "parquet")
 #: Sales lines generated per chunk of accounts (bounds memory; the demo size is one chunk).
-CHUNK_LINES = 500_000
+CHUNK_LINES = 300_000
 #: Rows per Parquet row group, and the buffer size closing a row group of the other entities.
 ROW_GROUP_ROWS = 1_000_000
-ROW_GROUP_BYTES = 64 * 2**20
+ROW_GROUP_BYTES = 32 * 2**20
 N_MONTHS = 36
 ACTIVITY_DAYS = 730
 

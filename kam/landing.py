@@ -347,6 +347,15 @@ def create_load_log(conn: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def load_erasure_list(path: str | Path | None) -> list[str]:
+    """Keys of the people to erase (first column of the erasure CSV), cleaned like staging does."""
+    if not path or not Path(path).is_file():
+        return []
+    with Path(path).open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    return sorted({r[0].strip().upper() for r in rows[1:] if r and r[0].strip()})
+
+
 class LandingReader:
     """Reads the landing folder for one DuckDB connection."""
 
@@ -355,12 +364,27 @@ class LandingReader:
         conn: duckdb.DuckDBPyConnection,
         landing_dir: str | Path,
         mapping_path: str | Path | None = None,
+        erasure_path: str | Path | None = None,
     ):
         self.conn = conn
         self.landing_dir = Path(landing_dir)
         self.mapping = load_mapping(mapping_path)
         self.contract = load_contract()
+        self.erased = load_erasure_list(erasure_path)
         self.reports: list[FileReport] = []
+
+    def _erase(self, entity: Entity, rel: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
+        """Blank the personal columns (and raw text) of people on the erasure list at the door,
+        so that no layer, landing included, keeps them. The row stays, for reconciliation."""
+        personal = [c.name for c in entity.columns if c.personal_data]
+        if not personal or not self.erased:
+            return rel
+        key = entity.columns[0].name
+        keys = ", ".join(_sql_str(k) for k in self.erased)
+        erased = f"upper(trim({key})) in ({keys})"
+        replaced = [f"case when {erased} then null else {c} end as {c}" for c in personal]
+        replaced.append(f"case when {erased} then null else _raw_record end as _raw_record")
+        return self.conn.sql(f"select * replace ({', '.join(replaced)}) from ({rel.sql_query()})")
 
     def empty(self, entity: Entity | str) -> duckdb.DuckDBPyRelation:
         if isinstance(entity, str):
@@ -419,7 +443,7 @@ class LandingReader:
         if not parts:
             return self.empty(entity)
         sql = " union all ".join(f"select * from ({p.sql_query()})" for p in parts)
-        return self.conn.sql(sql)
+        return self._erase(entity, self.conn.sql(sql))
 
     def _lineage(self, path: Path, digest: str, duplicate_of: str | None) -> str:
         return (

@@ -26,6 +26,8 @@ class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
         self.landing_dir = plugin_config.get("landing_dir") or "landing"
         self.mapping = plugin_config.get("mapping") or None
+        # relative to the dbt project folder dbt runs in (the current directory)
+        self.erasure_file = plugin_config.get("erasure_file") or None
         self._conn = None
         self._keep: list[Any] = []
 
@@ -44,7 +46,7 @@ class Plugin(BasePlugin):
         # A cursor of our own: the relation must outlive dbt's cursor until it is materialised.
         with _LOAD_LOCK:
             cur = self._conn.cursor()
-            reader = LandingReader(cur, self.landing_dir, self.mapping)
+            reader = LandingReader(cur, self.landing_dir, self.mapping, self.erasure_file)
             # Dry run (linting, docs on a machine without data): typed, empty, no file read.
             if os.environ.get("KAM_LANDING_DRY_RUN"):
                 relation = reader.empty(entity)

@@ -1,7 +1,10 @@
 {#-
     What the sales lines say about each account at each snapshot, over the snapshot's trailing
-    window: net revenue, share of wallet, product families bought, months with a purchase, and
-    the last purchase on or before the snapshot. A window that starts before the first sale in
+    window: share of wallet, product families bought, months with a purchase, and the last
+    purchase on or before the snapshot. The window's net revenue is the segmentation's
+    (fct_account_segment_history, same window), and share of wallet follows its definition:
+    max(net revenue, 0) / annual potential, capped at 1, null when the potential is unknown or
+    not positive (a test reconciles the current snapshot with fct_account_segments). A window that starts before the first sale in
     the data is not covered (is_sales_window_covered false): its measures would be understated,
     so the QRC leaves them out instead of scoring them low.
 -#}
@@ -19,6 +22,13 @@ accounts as (
         account_id,
         annual_potential
     from {{ ref('dim_accounts') }}
+),
+
+segment_history as (
+    select
+        account_snapshot_id,
+        net_revenue_window
+    from {{ ref('fct_account_segment_history') }}
 ),
 
 sales_lines as (
@@ -74,10 +84,9 @@ daily_family_revenue as (
     group by account_id, invoice_date, product_family
 ),
 
-window_revenue as (
+purchase_months as (
     select
         spine.account_snapshot_id,
-        sum(daily_revenue.net_revenue) as net_revenue_window,
         -- months counted back from the snapshot date, so a mid-month as-of date still has window_months buckets
         count(distinct date_sub('month', daily_revenue.invoice_date, spine.snapshot_date))
             filter (where daily_revenue.net_revenue > 0) as purchase_month_count
@@ -129,15 +138,15 @@ last_purchases as (
 final as (
     select
         spine.account_snapshot_id,
-        coalesce(window_revenue.net_revenue_window, 0) as net_revenue_window,
+        coalesce(segment_history.net_revenue_window, 0) as net_revenue_window,
         accounts.annual_potential,
         case
             when accounts.annual_potential > 0
-                then coalesce(window_revenue.net_revenue_window, 0) / accounts.annual_potential
+                then least(greatest(coalesce(segment_history.net_revenue_window, 0), 0) / accounts.annual_potential, 1)
         end as share_of_wallet,
         coalesce(family_counts.families_bought_count, 0) as families_bought_count,
         catalogue.catalogue_family_count,
-        coalesce(window_revenue.purchase_month_count, 0) as purchase_month_count,
+        coalesce(purchase_months.purchase_month_count, 0) as purchase_month_count,
         last_purchases.last_purchase_date,
         sales_history.sales_history_start_date,
         coalesce(
@@ -149,8 +158,10 @@ final as (
     cross join catalogue
     left join accounts
         on spine.account_id = accounts.account_id
-    left join window_revenue
-        on spine.account_snapshot_id = window_revenue.account_snapshot_id
+    left join segment_history
+        on spine.account_snapshot_id = segment_history.account_snapshot_id
+    left join purchase_months
+        on spine.account_snapshot_id = purchase_months.account_snapshot_id
     left join family_counts
         on spine.account_snapshot_id = family_counts.account_snapshot_id
     left join last_purchases

@@ -2,7 +2,7 @@
     One row per account and history snapshot (int_snapshot_dates) at which the account existed:
     created on or before the snapshot, or buying by then, or of unknown creation date. The
     current snapshot holds every account, so the current scores cover the whole portfolio.
-    Each snapshot's trailing window (var window_months) ends on the snapshot date.
+    Each snapshot's trailing window (int_snapshot_windows) ends on the snapshot date.
 -#}
 with accounts as (
     select
@@ -22,8 +22,9 @@ snapshots as (
     select
         snapshot_index,
         snapshot_date,
-        is_current
-    from {{ ref('int_snapshot_dates') }}
+        is_current,
+        window_start_date
+    from {{ ref('int_snapshot_windows') }}
 ),
 
 first_purchases as (
@@ -39,7 +40,8 @@ existing as (
         accounts.account_id,
         snapshots.snapshot_index,
         snapshots.snapshot_date,
-        snapshots.is_current
+        snapshots.is_current,
+        snapshots.window_start_date
     from accounts
     cross join snapshots
     left join first_purchases
@@ -57,9 +59,7 @@ final as (
         snapshot_index,
         snapshot_date,
         is_current,
-        -- first day of the trailing window: the day after the same date window_months earlier
-        cast(snapshot_date - to_months({{ number_var('window_months') }}) + interval 1 day as date)
-            as window_start_date
+        window_start_date
     from existing
 )
 

@@ -35,9 +35,11 @@ activity_costs as (
         is_unpaid_service,
         activity_minutes,
         travel_minutes,
-        cost_per_minute,
         is_time_cost_known,
         is_travel_expense_known,
+        rep_time_cost,
+        unpaid_service_cost,
+        travel_time_cost,
         travel_expenses
     from {{ ref('int_activity_costs') }}
 ),
@@ -72,7 +74,8 @@ activities_in_periods as (
         activity_costs.*,
         periods.period_id,
         coalesce(activity_costs.activity_minutes, 0) + coalesce(activity_costs.travel_minutes, 0) as total_minutes,
-        (activity_costs.activity_minutes + activity_costs.travel_minutes) * activity_costs.cost_per_minute
+        -- the costing of int_activity_costs, so reps and accounts add up to the same cent
+        coalesce(activity_costs.rep_time_cost, activity_costs.unpaid_service_cost) + activity_costs.travel_time_cost
             as time_cost
     from activity_costs
     inner join periods
