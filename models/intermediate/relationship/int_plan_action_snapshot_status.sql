@@ -60,7 +60,16 @@ judged as (
 final as (
     select
         action_id || ':' || strftime(snapshot_date, '%Y-%m-%d') as action_snapshot_id,
-        *
+        action_id,
+        snapshot_index,
+        snapshot_date,
+        is_current,
+        plan_id,
+        account_id,
+        plan_owner_rep_id,
+        due_date,
+        completed_date,
+        is_on_time
     from judged
 )
 
