@@ -1068,9 +1068,8 @@ MESSY = {name: i + 1 for i, name in enumerate(MESSY_RATES)}
 
 
 def _bad_date(_i: int, value: str) -> str:
+    """A day that does not exist: the 31st of a 30-day month, else 30 February."""
     y, mo = int(value[:4]), int(value[5:7])
-    if mo == 2:
-        return f"{y}-02-30"
     return f"{y}-{mo:02d}-31" if mo in (4, 6, 9, 11) else f"{y}-02-30"
 
 
@@ -1540,8 +1539,10 @@ class EntityWriter:
             raise ValueError(f"{self.path.name}: columns {table.column_names} != contract")
         if table.num_rows == 0:
             return
-        if self.fmt == "csv":
-            self._csv.writerows(zip(*(col.to_pylist() for col in table.columns), strict=True))
+        if self.fmt == "csv":  # in slices: Python strings are far bigger than Arrow's
+            for start in range(0, table.num_rows, 50_000):
+                part = table.slice(start, 50_000)
+                self._csv.writerows(zip(*(c.to_pylist() for c in part.columns), strict=True))
         else:
             self._buffer.append(table)
             self._buffered += table.num_rows

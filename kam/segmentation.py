@@ -32,7 +32,7 @@ DEMAND_CLASSES = ("smooth", "erratic", "intermittent", "lumpy")
 
 #: Columns (and pandas dtypes) of the frame ``purchase_interval_statistics`` returns.
 OUTPUT_COLUMNS: dict[str, str] = {
-    "segment_entity_snapshot_id": "object",
+    "segment_entity_snapshot_id": "string",
     "purchase_day_count": "int64",
     "purchase_interval_count": "int64",
     "median_purchase_interval_days": "Float64",
@@ -41,7 +41,7 @@ OUTPUT_COLUMNS: dict[str, str] = {
     "window_purchase_period_count": "int64",
     "adi": "Float64",
     "cv_squared": "Float64",
-    "demand_class": "object",
+    "demand_class": "string",
 }
 
 

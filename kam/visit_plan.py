@@ -51,6 +51,13 @@ ACCOUNT_COLUMNS = {
     "min_visits_per_year": "float64",
 }
 
+#: Why an account gets less than its demand, by the rule applied to its rep.
+SHORTFALL_REASONS = {
+    "stretch": "stretched_to_capacity",
+    "drop_lowest": "lowest_priority_dropped",
+    "key_minimums_only": "key_minimums_exceed_capacity",
+}
+
 REP_COLUMNS = {
     "rep_id": "string",
     "capacity_visits": "float64",
@@ -101,10 +108,11 @@ def stretch_factor(demand: np.ndarray, minimum: np.ndarray, capacity: float) -> 
     b = breakpoints[order]
     d = d[order]
     m = m[order]
-    scaled_demand = np.cumsum(d)  # [k - 1]: demand of the first k accounts (scaled)
-    held_minimum = np.concatenate((np.cumsum(m[::-1])[::-1][1:], [0.0]))  # [k - 1]: minimum of the rest
-    lower = b  # [k - 1]: the k-th breakpoint, where the segment starts
-    upper = np.concatenate((b[1:], [1.0]))  # [k - 1]: where it ends
+    # index k - 1 describes the segment where the first k accounts are scaled:
+    scaled_demand = np.cumsum(d)  # their demand
+    held_minimum = np.concatenate((np.cumsum(m[::-1])[::-1][1:], [0.0]))  # the others' minimum
+    lower = b  # the k-th breakpoint, where the segment starts
+    upper = np.concatenate((b[1:], [1.0]))  # where it ends
     factors = (capacity - held_minimum) / scaled_demand
     valid = (factors >= lower - TOLERANCE) & (factors <= upper + TOLERANCE)
     first = np.flatnonzero(valid)
@@ -189,39 +197,43 @@ def allocate_visits(
         ["rep_id", "priority_rank", "account_id"], na_position="last", kind="stable"
     ).reset_index(drop=True)
 
-    frame["planned_visits"] = 0.0
-    frame["overflow_rule_applied"] = pd.Series(pd.NA, index=frame.index, dtype="string")
-    frame["stretch_factor"] = np.nan
-    frame["shortfall_reason"] = pd.Series(pd.NA, index=frame.index, dtype="string")
-
-    no_rep = frame["rep_id"].isna()
-    unknown_rep = ~no_rep & frame["rep_match"].ne("both")
-    capacity = frame["rep_capacity_visits"].astype("float64")
+    no_rep = frame["rep_id"].isna().to_numpy()
+    unknown_rep = ~no_rep & frame["rep_match"].ne("both").to_numpy()
+    capacity = frame["rep_capacity_visits"].astype("float64").to_numpy(na_value=np.nan)
     no_capacity = ~no_rep & ~unknown_rep & ~(capacity > 0)
-    frame.loc[no_rep, "shortfall_reason"] = "no_owner_rep"
-    frame.loc[unknown_rep, "shortfall_reason"] = "owner_rep_not_found"
-    frame.loc[no_capacity, "shortfall_reason"] = "no_visit_capacity"
-    frame.loc[no_capacity, "overflow_rule_applied"] = "no_capacity"
+    reason = np.full(len(frame), None, dtype=object)
+    rule_applied = np.full(len(frame), None, dtype=object)
+    reason[no_rep] = "no_owner_rep"
+    reason[unknown_rep] = "owner_rep_not_found"
+    reason[no_capacity] = "no_visit_capacity"
+    rule_applied[no_capacity] = "no_capacity"
+    factors = np.full(len(frame), np.nan)
+    planned = np.zeros(len(frame))
 
-    plannable = ~(no_rep | unknown_rep | no_capacity)
-    for _, rows in frame[plannable].groupby("rep_id", sort=True):
-        planned, rule, factor = allocate_rep(
-            rows["demand_visits"].to_numpy(),
-            rows["min_visits"].to_numpy(),
-            float(rows["rep_capacity_visits"].iloc[0]),
-            overflow_rule,
+    # rows are sorted by rep: each plannable rep is one contiguous block
+    demand = frame["demand_visits"].to_numpy(dtype=float)
+    minimum = frame["min_visits"].to_numpy(dtype=float)
+    plannable = np.flatnonzero(~(no_rep | unknown_rep | no_capacity))
+    rep_ids = frame["rep_id"].to_numpy(dtype=object)[plannable]
+    starts = np.flatnonzero(np.r_[True, rep_ids[1:] != rep_ids[:-1]]) if plannable.size else []
+    ends = np.r_[starts[1:], plannable.size] if plannable.size else []
+    for start, end in zip(starts, ends, strict=True):
+        rows = plannable[start:end]
+        rep_planned, rule, factor = allocate_rep(
+            demand[rows], minimum[rows], float(capacity[rows[0]]), overflow_rule
         )
-        frame.loc[rows.index, "planned_visits"] = planned
-        frame.loc[rows.index, "overflow_rule_applied"] = rule
-        frame.loc[rows.index, "stretch_factor"] = np.nan if factor is None else factor
-        short = planned < rows["demand_visits"].to_numpy() - TOLERANCE
-        reason = {
-            "stretch": "stretched_to_capacity",
-            "drop_lowest": "lowest_priority_dropped",
-            "key_minimums_only": "key_minimums_exceed_capacity",
-        }.get(rule)
-        if reason is not None:
-            frame.loc[rows.index[short], "shortfall_reason"] = reason
+        planned[rows] = rep_planned
+        rule_applied[rows] = rule
+        factors[rows] = np.nan if factor is None else factor
+        shortfall = SHORTFALL_REASONS.get(rule)
+        if shortfall is not None:
+            reason[rows[rep_planned < demand[rows] - TOLERANCE]] = shortfall
+
+    reason[demand <= TOLERANCE] = None  # nothing wanted, nothing missing
+    frame["planned_visits"] = planned
+    frame["overflow_rule_applied"] = pd.array(rule_applied, dtype="string")
+    frame["stretch_factor"] = factors
+    frame["shortfall_reason"] = pd.array(reason, dtype="string")
 
     demand = frame["demand_visits"]
     planned = frame["planned_visits"]

@@ -32,12 +32,14 @@ order by rep_id
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    overflow_rule = dbt.config.get("overflow_rule")
+    period_days = dbt.config.get("plan_period_working_days")
+    default_year_days = dbt.config.get("default_working_days_per_year")
     priorities = dbt.ref("fct_account_visit_priorities")  # noqa: F841 (read by ACCOUNTS_SQL)
     capacity = dbt.ref("int_rep_visit_capacity")  # noqa: F841 (read by REPS_SQL)
     return allocate_visits(
         session.sql(ACCOUNTS_SQL).df(),
         session.sql(REPS_SQL).df(),
-        overflow_rule=str(dbt.config.get("overflow_rule")),
-        default_period_share_of_year=float(dbt.config.get("plan_period_working_days"))
-        / float(dbt.config.get("default_working_days_per_year")),
+        overflow_rule=str(overflow_rule),
+        default_period_share_of_year=float(period_days) / float(default_year_days),
     )

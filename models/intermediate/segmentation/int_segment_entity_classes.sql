@@ -21,6 +21,7 @@
       at_risk (trailing months below the baseline by more than var at_risk_z_threshold standard
       errors; an entity with perfectly flat baseline months is at risk on any drop), active.
 -#}
+-- every figure is carried through: the marts show the numbers behind each label
 with figures as (
     select * from {{ ref('int_segment_entity_snapshots') }}
 ),

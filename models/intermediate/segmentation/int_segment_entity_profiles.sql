@@ -29,6 +29,7 @@
       high potential + high share: maintain; low potential + high share: small_loyal;
       high potential + low share: competitor_stronghold; low potential + low share: develop.
 -#}
+-- every class and figure is carried through: the marts show the numbers behind each label
 with classes as (
     select * from {{ ref('int_segment_entity_classes') }}
     where snapshot_index = 0

@@ -75,8 +75,7 @@ window_bounds as (
     select
         snapshot_index,
         min(period_start_date) filter (where is_in_window) as window_start_date,
-        max(period_end_date) filter (where is_in_window) as window_end_date,
-        min(period_start_date) as baseline_start_date
+        max(period_end_date) filter (where is_in_window) as window_end_date
     from periods
     group by snapshot_index
 ),
@@ -87,8 +86,7 @@ entity_snapshots as (
         snapshots.snapshot_index,
         snapshots.snapshot_date,
         window_bounds.window_start_date,
-        window_bounds.window_end_date,
-        window_bounds.baseline_start_date
+        window_bounds.window_end_date
     from entities
     cross join snapshots
     inner join window_bounds
@@ -242,7 +240,8 @@ final as (
         cast(snapshot_date - last_purchase_date as integer) as days_since_last_purchase,
         first_purchase_date > cast(snapshot_date - to_months({{ number_var('min_history_months') }}) as date)
             as is_short_history,
-        cast(datediff('month', least(created_date, first_purchase_date), snapshot_date) as integer)
+        -- whole months elapsed (31 Jan to 1 Feb is 0 months, not 1)
+        cast(date_sub('month', least(created_date, first_purchase_date), snapshot_date) as integer)
             as tenure_months,
         {{ money('gross_sales_window') }} as gross_sales_window,
         {{ money('credit_notes_window') }} as credit_notes_window,

@@ -60,7 +60,8 @@ rules as (
         relationship_type,
         was_productive,
         profitability_class,
-        recommendation,
+        -- an empty cell is no recommendation, however the csv was read
+        nullif(trim(recommendation), '') as recommendation,
         needs_attention,
         rationale
     from {{ ref('profitability_rules') }}

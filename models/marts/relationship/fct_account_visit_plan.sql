@@ -41,7 +41,7 @@ final as (
         allocated.min_visits as key_account_min_visits,
         allocated.planned_visits,
         allocated.unserved_visits,
-        allocated.planned_visits / nullif(allocated.demand_visits, 0) as service_share,
+        round(allocated.planned_visits / nullif(allocated.demand_visits, 0), 6) as service_share,
         {{ number_var('plan_period_working_days') }} / nullif(allocated.planned_visits, 0)
             as planned_interval_working_days,
         allocated.plan_status,

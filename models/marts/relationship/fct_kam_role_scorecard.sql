@@ -74,9 +74,9 @@ current_plans as (
             where plans.swot_updated_date <= as_of.as_of_date
             and plans.swot_updated_date > as_of.as_of_date - to_days({{ number_var('swot_stale_days') }})
         ) as current_swot_plan_count,
-        avg(case when plans.is_co_built_with_client then 1.0 else 0.0 end)
+        avg(cast(plans.is_co_built_with_client as double))
             filter (where plans.is_co_built_with_client is not null) as co_built_plan_share,
-        avg(case when plans.has_objectives then 1.0 else 0.0 end)
+        avg(cast(plans.has_objectives as double))
             filter (where plans.has_objectives is not null) as objectives_plan_share
     from plans
     cross join as_of
@@ -113,7 +113,7 @@ final as (
         cast(coalesce(networks.account_count, 0) as integer) as account_count,
         cast(coalesce(current_plans.current_plan_count, 0) as integer) as current_plan_count,
         -- watcher
-        round(100.0 * current_plans.current_swot_plan_count / current_plans.current_plan_count, 1)
+        round(100 * current_plans.current_swot_plan_count / current_plans.current_plan_count, 1)
             as watcher_score,
         case
             when current_plans.current_plan_count > 0 then null
@@ -144,7 +144,7 @@ final as (
         end as networker_missing_reason,
         -- conductor
         cast(coalesce(judged_actions.judged_action_count, 0) as integer) as judged_action_count,
-        round(100.0 * judged_actions.on_time_action_count / judged_actions.judged_action_count, 1)
+        round(100 * judged_actions.on_time_action_count / judged_actions.judged_action_count, 1)
             as conductor_score,
         case
             when judged_actions.judged_action_count > 0 then null

@@ -67,15 +67,16 @@ final as (
         capacity.visits_per_day,
         capacity.is_capacity_defaulted,
         capacity.capacity_visits,
-        coalesce(rep_totals.account_count, 0) as account_count,
-        coalesce(rep_totals.key_account_count, 0) as key_account_count,
+        cast(coalesce(rep_totals.account_count, 0) as integer) as account_count,
+        cast(coalesce(rep_totals.key_account_count, 0) as integer) as key_account_count,
         coalesce(rep_totals.demand_visits, 0) as demand_visits,
         coalesce(rep_totals.planned_visits, 0) as planned_visits,
         coalesce(rep_totals.unserved_visits, 0) as unserved_visits,
-        coalesce(rep_totals.planned_visits, 0) / nullif(capacity.capacity_visits, 0) as utilisation,
+        -- 6 decimals: a plan that fills the capacity exactly must not read 1.0000000000002
+        round(coalesce(rep_totals.planned_visits, 0) / nullif(capacity.capacity_visits, 0), 6) as utilisation,
         rep_totals.reached_account_count / nullif(rep_totals.account_count, 0) as reach,
-        coalesce(rep_totals.underserved_account_count, 0) as underserved_account_count,
-        coalesce(rep_totals.key_accounts_below_minimum_count, 0) as key_accounts_below_minimum_count,
+        cast(coalesce(rep_totals.underserved_account_count, 0) as integer) as underserved_account_count,
+        cast(coalesce(rep_totals.key_accounts_below_minimum_count, 0) as integer) as key_accounts_below_minimum_count,
         coalesce(rep_totals.overflow_rule_applied, 'none') as overflow_rule_applied,
         rep_totals.stretch_factor
     from capacity

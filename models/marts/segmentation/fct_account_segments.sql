@@ -6,6 +6,7 @@
     int_segment_entity_profiles (key accounts, relationship, portfolio); this mart picks the
     account level and fixes the contract.
 -#}
+-- the final CTE picks and types every column of the contract
 with profiles as (
     select * from {{ ref('int_segment_entity_profiles') }}
     where entity_level = 'account'

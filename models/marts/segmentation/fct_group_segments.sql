@@ -6,6 +6,7 @@
     through different subsidiaries is regular even if each subsidiary is not). Potential is the
     members' sum (unknown when one member's is); flags are true when a member carries them.
 -#}
+-- the final CTE picks and types every column of the contract
 with profiles as (
     select * from {{ ref('int_segment_entity_profiles') }}
     where entity_level = 'group'
