@@ -1107,7 +1107,7 @@ def _sales_documents(pf, s: slice, cal, prods, reps, rng, seq: Sequences) -> dic
     )  # fmt: skip
     seq.credit_note += n_cn
     weak = pf.credit[s][lines["order_acc"]] >= 6  # CCC or D
-    bad_order = weak & (rng.random(n_orders) < 0.02)
+    bad_order = weak & (rng.random(n_orders) < 0.005)
     adjust, n_adj = _counter_documents(
         lines, inv_no, day, ADJUSTMENT, bad_order[lines["order"]],
         rng.integers(60, 181, n_orders), cal.end, seq.adjustment, np.ones(n),

@@ -19,9 +19,10 @@ every build (so the database file can be opened by the test, and a later build s
 same path re-initialises the plugin anyway).
 
 Two deliberate differences from a user build, both without effect on the data: column comments
-(`persist_docs`) are not written, and dbt's data tests and unit tests are not run (the suite
-asserts on the tables itself). Invalid vars are rejected by the macros when a node compiles,
-while a user build rejects them when the project is parsed: run those through a subprocess.
+(`persist_docs`) are not written, and dbt's data tests run only when asked (`tests=True`: the
+tests of the built models; unit tests never, they do not read the data). Invalid vars are
+rejected by the macros when a node compiles, while a user build rejects them when the project
+is parsed: run those cases through a subprocess to see the user's message.
 """
 
 from __future__ import annotations
@@ -132,6 +133,8 @@ class InProcessBuilder:
         self.template_db = self.work_dir / "template" / "kam.duckdb"
         self.manifest: Any = None
         self.selected: list[str] = []
+        self.tests: list[str] = []
+        self._node_sets: dict[bool, dict[str, Any]] = {}
         self.parse_seconds = 0.0
         self.seed_seconds = 0.0
 
@@ -216,7 +219,10 @@ class InProcessBuilder:
         return any(path == p or path.startswith(p + "/") for p in self.paths)
 
     def _prune(self) -> None:
-        """Keep the models and seeds under `paths` and their upstream nodes; drop the rest."""
+        """Keep the models and seeds under `paths` and their upstream nodes; drop the rest.
+
+        Data tests whose every parent is kept are kept aside: a build with tests=True runs them
+        (dbt's indirect selection 'cautious'); the others cost nothing."""
         m = self.manifest
         keep = {
             uid
@@ -230,14 +236,31 @@ class InProcessBuilder:
                 if dep in m.nodes and dep not in keep:
                     keep.add(dep)
                     todo.append(dep)
-        m.nodes = {uid: node for uid, node in m.nodes.items() if uid in keep}
-        for node in m.nodes.values():
-            node.config.persist_docs = {}
+        tests = {
+            uid
+            for uid, node in m.nodes.items()
+            if node.resource_type == "test"
+            and node.depends_on.nodes
+            and all(d in keep or d in m.sources for d in node.depends_on.nodes)
+        }
+        self._node_sets = {
+            False: {uid: node for uid, node in m.nodes.items() if uid in keep},
+            True: {uid: node for uid, node in m.nodes.items() if uid in keep or uid in tests},
+        }
+        for node in self._node_sets[True].values():
+            if node.resource_type != "test":
+                node.config.persist_docs = {}
         for attr in ("unit_tests", "exposures", "metrics", "semantic_models", "saved_queries"):
             if isinstance(getattr(m, attr, None), dict):
                 setattr(m, attr, {})
-        m.build_flat_graph()
+        self._use_nodes(tests=False)
         self.selected = sorted(uid for uid in keep if uid.startswith("model."))
+        self.tests = sorted(tests)
+
+    def _use_nodes(self, tests: bool) -> None:
+        if self.manifest.nodes is not self._node_sets[tests]:
+            self.manifest.nodes = self._node_sets[tests]
+            self.manifest.build_flat_graph()
 
     # -- builds -------------------------------------------------------------------------------
 
@@ -248,8 +271,11 @@ class InProcessBuilder:
         *,
         vars_yaml: str | None = None,
         mapping: str | Path | None = None,
+        tests: bool = False,
     ) -> BuildOutcome:
-        """`kam build` on `landing` into a new database `db_path` (seeds pre-loaded)."""
+        """`kam build` on `landing` into a new database `db_path` (seeds pre-loaded).
+
+        tests=True also runs the data tests of the built models (slower: ~700 tests)."""
         from dbt.cli.main import dbtRunner
 
         import kam.cli
@@ -284,6 +310,7 @@ class InProcessBuilder:
         t0 = time.perf_counter()
         with _LOCK, _environment(env), contextlib.chdir(PROJECT_DIR):
             kam.cli.dbt_invoke = dbt_invoke
+            self._use_nodes(tests)
             try:
                 with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
                     rc = kam.cli.main(argv)

@@ -41,6 +41,9 @@ _SAFE_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _STRING_LITERAL = re.compile(r"'(?:[^']|'')*'")
 #: Lines longer than this need a bigger DuckDB CSV buffer, else DuckDB drops them silently.
 CSV_BUFFER_SAFE_LINE = 16 << 20
+#: Bump when a change to this module changes the rows it makes of the same file: landing tables
+#: loaded by an older version are then reloaded in full (see kam/landing_plugin.py).
+LOADER_VERSION = "1"
 
 
 class LandingError(Exception):
@@ -159,12 +162,22 @@ def find_files(landing_dir: Path, entity: str, mapping: EntityMapping) -> list[P
     return [landing_dir / n for n in hits]
 
 
+#: Digests already computed in this process, by (path, size, mtime): a dbt run resolves a source
+#: several times (the staging model, the row-count test), the file is hashed once.
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
 def _sha256(path: Path) -> str:
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key in _DIGESTS:
+        return _DIGESTS[key]
     h = hashlib.sha256()
     with path.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
-    return h.hexdigest()
+    _DIGESTS[key] = h.hexdigest()
+    return _DIGESTS[key]
 
 
 def _longest_line(path: Path) -> int:
@@ -401,8 +414,28 @@ class LandingReader:
         ]
         return self.conn.sql(f"select {', '.join(cols + lineage)} where false")
 
-    def read(self, entity_name: str) -> duckdb.DuckDBPyRelation:
-        """All rows of all files of the entity, as one relation (lazy for accepted rows)."""
+    def files_with_digests(self, entity_name: str) -> list[tuple[str, str]]:
+        """(file name, sha256) of the entity's files, in the order they are read."""
+        m = self.mapping.get(entity_name, EntityMapping())
+        return [(p.name, _sha256(p)) for p in find_files(self.landing_dir, entity_name, m)]
+
+    def signature(self, entity_name: str) -> str:
+        """Everything besides the files' bytes that decides what the loader makes of them: the
+        loader's version, the entity's contract columns, its mapping and the erasure list."""
+        entity = self.contract[entity_name]
+        parts = [
+            LOADER_VERSION,
+            ",".join(entity.column_names),
+            repr(self.mapping.get(entity_name, EntityMapping())),
+            ",".join(self.erased),
+        ]
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+    def read(self, entity_name: str, skip: frozenset[str] = frozenset()) -> duckdb.DuckDBPyRelation:
+        """All rows of all files of the entity, as one relation (lazy for accepted rows).
+
+        Files named in `skip` (already loaded) are hashed, so that a later file with the same
+        content is still flagged as a duplicate, but neither read nor reported."""
         entity = self.contract[entity_name]
         m = self.mapping.get(entity_name, EntityMapping())
         files = find_files(self.landing_dir, entity_name, m)
@@ -432,6 +465,8 @@ class LandingReader:
             digest = _sha256(path)
             duplicate_of = seen.get(digest)
             seen.setdefault(digest, path.name)
+            if path.name in skip:
+                continue
             is_parquet = path.name.endswith(".parquet")
             rel = (
                 self._read_parquet(entity, path, m, digest, duplicate_of)
@@ -625,11 +660,22 @@ class LandingReader:
         )
         return self.conn.sql(f"select {cols} from ({good}) union all select {cols} from ({bad})")
 
-    def write_load_log(self) -> None:
-        """Record what was read, file by file, in landing.load_log (replacing the entity's rows)."""
+    def write_load_log(self, append: bool = False) -> None:
+        """Record what was read, file by file, in landing.load_log (replacing the entity's rows).
+
+        With `append`, only the rows of the files just read are replaced (and a 'missing' row):
+        the rows of files loaded by an earlier run stay."""
         create_load_log(self.conn)
         for entity in sorted({r.entity for r in self.reports}):
-            self.conn.execute("delete from landing.load_log where entity = ?", [entity])
+            if append:
+                files = [r.file for r in self.reports if r.entity == entity] + [""]
+                marks = ", ".join("?" for _ in files)
+                self.conn.execute(
+                    f"delete from landing.load_log where entity = ? and file in ({marks})",
+                    [entity, *files],
+                )
+            else:
+                self.conn.execute("delete from landing.load_log where entity = ?", [entity])
         for r in self.reports:
             self.conn.execute(
                 "insert into landing.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -19,6 +19,10 @@ typed as (
         -- ids
         {{ clean_code('contact_id') }} as contact_id,
         {{ clean_code('account_id') }} as account_id,
+        -- erasure wins over every other reason: an erased person's data is never kept
+        {{ clean_code('contact_id') }} in (
+            select {{ clean_code('erasure_requests.contact_id') }} from {{ ref('erasure_requests') }} as erasure_requests
+        ) as is_erased,
         -- personal data
         {{ clean_text('first_name') }} as first_name,
         {{ clean_text('last_name') }} as last_name,
@@ -42,9 +46,9 @@ checked as (
     select
         *,
         {%- set rules = [
+            ("is_erased", "erased_person", "contact_id"),
             ("load_error is not null", "malformed_record", "record could not be split into fields"),
             ("is_duplicate_file", "duplicate_file", "file content already delivered"),
-            ("contact_id in (select contact_id from " ~ ref('erasure_requests') ~ ")", "erased_person", "contact_id"),
             ("contact_id is null", "missing_required_value", "contact_id"),
             ("account_id is null", "missing_required_value", "account_id"),
             ("is_bad_closeness", "invalid_number", "closeness"),
@@ -65,18 +69,18 @@ final as (
         source_row,
         source_line,
         -- the raw record of a malformed row may hold personal data: it is never copied on
-        case when dq_reason = 'malformed_record' then '[personal data withheld]' end as raw_record,
+        case when raw_record is not null then '[personal data withheld]' end as raw_record,
         contact_id,
         account_id,
-        case when dq_reason = 'erased_person' then null else first_name end as first_name,
-        case when dq_reason = 'erased_person' then null else last_name end as last_name,
+        case when is_erased then null else first_name end as first_name,
+        case when is_erased then null else last_name end as last_name,
         -- a malformed email or phone is dropped as a value, the contact is kept (flagged)
         case
-            when dq_reason = 'erased_person' then null
+            when is_erased then null
             when regexp_full_match(email, '[^@\s]+@[^@\s]+\.[a-z]{2,}') then email
         end as email,
         case
-            when dq_reason = 'erased_person' then null
+            when is_erased then null
             when regexp_full_match(phone, '\+?[0-9][0-9 ().-]{5,24}') then phone
         end as phone,
         email is not null and not regexp_full_match(email, '[^@\s]+@[^@\s]+\.[a-z]{2,}') as is_email_malformed,

@@ -20,7 +20,7 @@ final as (
     select
         entity,
         nullif(file, '') as source_file,
-        file_format,
+        nullif(file_format, '') as file_format,
         bytes as file_bytes,
         nullif(sha256, '') as file_sha256,
         status as load_status,

@@ -58,9 +58,13 @@ duplicates_flagged as (
 numbered as (
     select
         * exclude (line_number),
+        -- numbered after the highest delivered number, so a mixed invoice cannot collide
         coalesce(
             line_number,
-            row_number() over (partition by invoice_id order by source_file, source_row)
+            coalesce(max(line_number) over (partition by invoice_id), 0)
+            + row_number() over (
+                partition by invoice_id, line_number is null order by source_file, source_row
+            )
         ) as line_number
     from duplicates_flagged
 ),

@@ -119,6 +119,7 @@ final as (
     cross join sales_history
     cross join activity_history
     cross join opportunity_history
+    where as_of.as_of_date is not null
 )
 
 select * from final

@@ -34,8 +34,8 @@ monthly as (
         )
             as credit_notes_amount,
         sum(gross_amount) filter (where is_return) as returns_amount,
-        sum(discount_amount) filter (where is_revenue_line and line_category != 'discount')
-        - sum(gross_amount) filter (where line_category = 'discount') as discounts_amount,
+        coalesce(sum(discount_amount) filter (where is_revenue_line and line_category != 'discount'), 0)
+        - coalesce(sum(gross_amount) filter (where line_category = 'discount'), 0) as discounts_amount,
         sum(net_revenue) as net_revenue,
         sum(net_revenue) filter (where cost_basis in ('unit_cost', 'family_margin_rate', 'not_applicable'))
             as net_revenue_with_known_cost,
@@ -58,7 +58,7 @@ final as (
         coalesce(returns_amount, 0) as returns_amount,
         coalesce(discounts_amount, 0) as discounts_amount,
         net_revenue,
-        case when net_revenue != 0 then net_revenue_with_known_cost / net_revenue end as cost_coverage_share,
+        case when net_revenue != 0 then coalesce(net_revenue_with_known_cost, 0) / net_revenue end as cost_coverage_share,
         case
             when net_revenue = 0 then known_gross_margin
             when net_revenue_with_known_cost / net_revenue >= {{ number_var('min_cost_coverage') }}

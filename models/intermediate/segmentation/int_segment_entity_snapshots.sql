@@ -240,9 +240,13 @@ final as (
         cast(snapshot_date - last_purchase_date as integer) as days_since_last_purchase,
         first_purchase_date > cast(snapshot_date - to_months({{ number_var('min_history_months') }}) as date)
             as is_short_history,
-        -- whole months elapsed (31 Jan to 1 Feb is 0 months, not 1)
-        cast(date_sub('month', least(created_date, first_purchase_date), snapshot_date) as integer)
-            as tenure_months,
+        -- whole months elapsed (31 Jan to 1 Feb is 0 months); a creation date after the snapshot
+        -- (an account that did not exist yet at a past snapshot) does not count
+        cast(date_sub(
+            'month',
+            least(case when created_date <= snapshot_date then created_date end, first_purchase_date),
+            snapshot_date
+        ) as integer) as tenure_months,
         {{ money('gross_sales_window') }} as gross_sales_window,
         {{ money('credit_notes_window') }} as credit_notes_window,
         {{ money('discounts_window') }} as discounts_window,

@@ -65,16 +65,16 @@ final as (
         net_amount,
         case when is_revenue_line then net_amount else 0 end as net_revenue,
         cost_basis,
-        case cost_basis
+        {{ money("""case cost_basis
             when 'unit_cost' then quantity * unit_cost
             when 'family_margin_rate' then net_amount * (1 - margin_rate)
             when 'not_applicable' then 0
-        end as cost_of_goods,
-        case cost_basis
+        end""") }} as cost_of_goods,
+        {{ money("""case cost_basis
             when 'unit_cost' then net_amount - quantity * unit_cost
             when 'family_margin_rate' then net_amount * margin_rate
             when 'not_applicable' then case when is_revenue_line then net_amount else 0 end
-        end as gross_margin,
+        end""") }} as gross_margin,
         original_currency,
         exchange_rate,
         source_file,

@@ -82,6 +82,8 @@ final as (
         end as tail_destroyed_share_of_peak
     from totals
     cross join as_of
+    -- no as-of date means no data at all (an empty build): no summary row rather than a null key
+    where as_of.as_of_date is not null
 )
 
 select * from final
