@@ -38,4 +38,4 @@ docs: $(STAMP)
 	$(BIN)/dbt docs generate --profiles-dir .
 
 clean:
-	rm -rf target target_* logs warehouse/*.duckdb* reports build
+	rm -rf target target_* logs warehouse/*.duckdb* warehouse/dev warehouse/versions warehouse/build warehouse/exports warehouse/tmp reports build

@@ -1,14 +1,21 @@
 """The project's command line: `python -m kam <command>` (or `kam <command>` in the venv).
 
 Commands
-  run        the main job: demo data if the landing folder is empty, dbt build, validation,
-             summary (what `make run` calls)
-  generate   write demo landing files (see kam/generate.py)
-  build      dbt build only (seeds, models, tests) in one dbt process
-  validate   Great Expectations validation of the marts (read-only)
-  summary    what was built and where
-  contract   print the input contract as Markdown (the README's tables)
-  lint       ruff and sqlfluff over the project
+  run             the main job: demo data if the landing folder is empty, then publish, then
+                  summary (what `make run` calls)
+  publish         write-audit-publish: dbt build into a candidate file, every dbt test and the
+                  Great Expectations validation on it, then an atomic switch of the published file
+                  (the previous versions are kept for rollback; see docs/readers.md)
+  rollback        publish the previous kept version again (or --to VERSION)
+  versions        the kept versions and which one is published
+  export-parquet  the published marts as Parquet, one folder per version, `current` switched at once
+  generate        write demo landing files (see kam/generate.py)
+  build           dbt build only (seeds, models, tests) into KAM_DUCKDB_PATH, for development:
+                  never into the published file
+  validate        Great Expectations validation of the marts (read-only)
+  summary         what was built and where
+  contract        print the input contract as Markdown (the README's tables)
+  lint            ruff and sqlfluff over the project
 
 Data problems end with a short message saying what to do, never a stack trace.
 """
@@ -24,7 +31,8 @@ from pathlib import Path
 
 from kam.contract import PROJECT_DIR, contract_markdown
 
-DEFAULT_DB = "warehouse/kam.duckdb"
+DEFAULT_DB = "warehouse/kam.duckdb"  # the published warehouse
+DEV_DB = "warehouse/dev/kam.duckdb"  # development builds (plain `dbt build` too)
 
 
 def _env_path(name: str, default: str) -> Path:
@@ -42,6 +50,14 @@ def landing_dir() -> Path:
 
 def say(msg: str) -> None:
     print(f"==> {msg}", flush=True)
+
+
+def say_step(msg: str) -> None:
+    """say() for a step, plain print for an indented detail line."""
+    if msg.startswith(" "):
+        print(msg, flush=True)
+    else:
+        say(msg)
 
 
 def fail(msg: str, code: int = 1) -> int:
@@ -92,7 +108,18 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    db = db_path()
+    from kam import publish
+
+    # a development build: KAM_DUCKDB_PATH when set (publish sets it to the candidate), else the
+    # same development file as a plain `dbt build` (profiles.yml)
+    db = _env_path("KAM_DUCKDB_PATH", DEV_DB)
+    os.environ["KAM_DUCKDB_PATH"] = str(db)
+    if (version := publish.current_version(db)) is not None:
+        return fail(
+            f"{db} is the published warehouse (version {version.id}): it is never written in "
+            "place, readers may have it open. Run `python -m kam publish` (build, test, validate, "
+            "then switch), or set KAM_DUCKDB_PATH to a scratch file for a development build."
+        )
     db.parent.mkdir(parents=True, exist_ok=True)
     (PROJECT_DIR / "warehouse" / "tmp").mkdir(parents=True, exist_ok=True)
     say(f"dbt build into {db} (landing: {landing_dir()})")
@@ -106,7 +133,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         failed = _failed_nodes(res)
         exc = getattr(res, "exception", None)
         if exc is not None:
-            return fail(f"dbt build stopped: {str(exc).strip().splitlines()[-1]}")
+            lines = str(exc).strip().splitlines()  # empty for a KeyboardInterrupt
+            return fail(f"dbt build stopped: {lines[-1] if lines else type(exc).__name__}")
         details = "\n  ".join(failed[:20]) or "see logs/dbt.log"
         return fail(
             f"dbt build failed ({len(failed)} node(s)):\n  {details}\n"
@@ -124,9 +152,83 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from kam import report_summary
+    from kam import publish, report_summary
 
     print(report_summary.summary_text(db_path()))
+    print(publish.status_text(db_path()))
+    return 0
+
+
+def _dbt_build_step(args: argparse.Namespace):
+    """The build step of write-audit-publish: `kam build` into the candidate, in a child process
+    (the candidate is closed and its write lock released when it returns; Ctrl-C stops both)."""
+    from kam import publish
+
+    def build(candidate: Path) -> None:
+        cmd = [sys.executable, "-m", "kam", "build"]
+        if getattr(args, "vars", None):
+            cmd += ["--vars", args.vars]
+        env = {**os.environ, "KAM_DUCKDB_PATH": str(candidate)}
+        rc = subprocess.call(cmd, cwd=PROJECT_DIR, env=env)
+        if rc != 0:
+            raise publish.BuildFailed(f"dbt build or one of its tests failed (exit code {rc})")
+
+    return build
+
+
+def _validation_step(candidate: Path) -> None:
+    """The audit step: the Great Expectations validation of the candidate, read-only."""
+    from kam import publish, validation
+
+    if validation.main(candidate) != 0:
+        raise publish.AuditFailed("the Great Expectations validation failed")
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from kam import publish
+
+    db = db_path()
+    say(f"Write-audit-publish into {db} (landing: {landing_dir()})")
+    try:
+        pub = publish.write_audit_publish(
+            db, _dbt_build_step(args), _validation_step, keep=args.keep, log=say_step
+        )
+    except publish.PublishError as exc:
+        return fail(f"{exc}\nNothing was published: {db} is unchanged.")
+    previous = pub.previous.id if pub.previous else "none"
+    say(f"Version {pub.version.id} published (previous: {previous}; undo: python -m kam rollback)")
+    if getattr(args, "export_parquet", False):
+        return cmd_export_parquet(args)
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from kam import publish
+
+    try:
+        publish.rollback(db_path(), to=args.to, log=say_step)
+    except publish.PublishError as exc:
+        return fail(str(exc))
+    print(publish.status_text(db_path()))
+    return 0
+
+
+def cmd_versions(args: argparse.Namespace) -> int:
+    from kam import publish
+
+    print(publish.status_text(db_path()))
+    return 0
+
+
+def cmd_export_parquet(args: argparse.Namespace) -> int:
+    from kam import publish
+
+    out = getattr(args, "out", None)
+    say(f"Parquet export of the marts of {db_path()}")
+    try:
+        publish.export_parquet(db_path(), out, keep=args.keep, log=say_step)
+    except publish.PublishError as exc:
+        return fail(str(exc))
     return 0
 
 
@@ -139,9 +241,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             return rc
     else:
         say(f"Using the landing files already in {land}")
-    if (rc := cmd_build(args)) != 0:
-        return rc
-    if (rc := cmd_validate(args)) != 0:
+    if (rc := cmd_publish(args)) != 0:
         return rc
     rc = cmd_summary(args)
     say(f"Done in {time.perf_counter() - t0:.0f} s")
@@ -170,9 +270,26 @@ def cmd_lint(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kam", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("run", help="the main job")
-    p.add_argument("--vars", help="dbt vars as YAML, e.g. '{as_of_date: 2025-06-30}'")
-    p.set_defaults(func=cmd_run)
+    keep_help = "previous versions to keep besides the current one (default 2)"
+    for name, func, help_ in (
+        ("run", cmd_run, "the main job"),
+        ("publish", cmd_publish, "build a candidate, test and validate it, publish it atomically"),
+    ):
+        p = sub.add_parser(name, help=help_)
+        p.add_argument("--vars", help="dbt vars as YAML, e.g. '{as_of_date: 2025-06-30}'")
+        p.add_argument("--keep", type=int, default=2, help=keep_help)
+        p.add_argument(
+            "--export-parquet", action="store_true", help="then export the marts as Parquet"
+        )
+        p.set_defaults(func=func)
+    p = sub.add_parser("rollback", help="publish the previous version again")
+    p.add_argument("--to", help="a kept version id (see `versions`) instead of the previous one")
+    p.set_defaults(func=cmd_rollback)
+    sub.add_parser("versions", help="kept versions").set_defaults(func=cmd_versions)
+    p = sub.add_parser("export-parquet", help="the published marts as Parquet files")
+    p.add_argument("--out", help="exports folder (default: exports/ beside the warehouse)")
+    p.add_argument("--keep", type=int, default=2, help="previous exports to keep (default 2)")
+    p.set_defaults(func=cmd_export_parquet)
     p = sub.add_parser("generate", help="write demo landing files")
     p.add_argument("--out", help="folder (default: the landing folder)")
     p.add_argument("--scale", default="small", choices=["small", "medium", "large"])

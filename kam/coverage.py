@@ -20,13 +20,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-LABEL = re.compile(r"(^|_)(class|type|stage|band|cell|category|status|rule|label|role|tier|"
-                   r"origin|basis|disposition|recommendation|demand_class)$")
-MEASURE = re.compile(r"(^|_)(share|ratio|rate|score|coverage|pct|percent|probability|"
-                     r"utilisation|utilization)($|_)")
+LABEL = re.compile(
+    r"(^|_)(class|type|stage|band|cell|category|status|rule|label|role|tier|"
+    r"origin|basis|disposition|recommendation|demand_class)$"
+)
+MEASURE = re.compile(
+    r"(^|_)(share|ratio|rate|score|coverage|pct|percent|probability|"
+    r"utilisation|utilization)($|_)"
+)
 # columns that match the patterns above but are not labels or bounded measures
-NOT_A_LABEL = re.compile(r"(_id|_ids|_name|_date|_at|_rule_text|_description|_reason|_detail|"
-                         r"_types|_rules|_note)$")
+NOT_A_LABEL = re.compile(
+    r"(_id|_ids|_name|_date|_at|_rule_text|_description|_reason|_detail|"
+    r"_types|_rules|_note)$"
+)
 
 
 @dataclass
@@ -90,8 +96,10 @@ def check(manifest: dict, catalog: dict | None = None) -> Coverage:
     """Check the manifest; with a catalog (dbt docs generate), also the columns the built
     tables really have, so a column missing from the YAML is caught too."""
     cov = Coverage()
-    real_columns = {uid: {c.lower() for c in node.get("columns", {})}
-                    for uid, node in ((catalog or {}).get("nodes") or {}).items()}
+    real_columns = {
+        uid: {c.lower() for c in node.get("columns", {})}
+        for uid, node in ((catalog or {}).get("nodes") or {}).items()
+    }
     tests_by_node = _tests_by_node(manifest)
     project = manifest["metadata"].get("project_name") or "kam"
 
@@ -150,7 +158,7 @@ def check(manifest: dict, catalog: dict | None = None) -> Coverage:
                 else:
                     cov.add(f"mart {name}.{cname}: share/ratio/score without accepted_range")
 
-    for uid, src in sorted(manifest.get("sources", {}).items()):
+    for _uid, src in sorted(manifest.get("sources", {}).items()):
         if src.get("package_name") != project:
             continue
         name = f"{src['source_name']}.{src['name']}"
@@ -174,7 +182,8 @@ def report(cov: Coverage) -> str:
         f"  source tables / columns   {c['source_tables']} / {c['source_columns']}",
         f"  models with a primary key {c['models_with_primary_key_test']}/{c['models']}",
         f"  mart labels tested        {c['mart_label_columns_tested']}/{c['mart_label_columns']}",
-        f"  mart shares/scores ranged {c['mart_measure_columns_tested']}/{c['mart_measure_columns']}",
+        "  mart shares/scores ranged "
+        f"{c['mart_measure_columns_tested']}/{c['mart_measure_columns']}",
         f"  violations                {len(cov.violations)}",
     ]
     lines += [f"    - {v}" for v in cov.violations]

@@ -162,14 +162,19 @@ def find_files(landing_dir: Path, entity: str, mapping: EntityMapping) -> list[P
     return [landing_dir / n for n in hits]
 
 
-#: Digests already computed in this process, by (path, size, mtime): a dbt run resolves a source
-#: several times (the staging model, the row-count test), the file is hashed once.
-_DIGESTS: dict[tuple[str, int, int], str] = {}
+#: Digests already computed, by (path, inode, size, mtime): a dbt run resolves a source several
+#: times (the staging model, the row-count test), the file is hashed once. The landing plugin
+#: clears it at the start of every dbt command (`clear_digest_cache`).
+_DIGESTS: dict[tuple[str, int, int, int], str] = {}
+
+
+def clear_digest_cache() -> None:
+    _DIGESTS.clear()
 
 
 def _sha256(path: Path) -> str:
     st = path.stat()
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    key = (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns)
     if key in _DIGESTS:
         return _DIGESTS[key]
     h = hashlib.sha256()

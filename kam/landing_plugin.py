@@ -25,6 +25,7 @@ before, and the state is cleared so the next wrapped run reloads in full.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -33,7 +34,7 @@ from typing import Any
 from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt.adapters.duckdb.utils import SourceConfig
 
-from kam.landing import LandingReader, create_load_log
+from kam.landing import LandingReader, clear_digest_cache, create_load_log
 
 # dbt runs models on several threads; loads share the load log, so they take turns.
 _LOAD_LOCK = threading.Lock()
@@ -74,6 +75,7 @@ class Plugin(BasePlugin):
         self.erasure_file = plugin_config.get("erasure_file") or None
         self._conn = None
         self._keep: list[Any] = []
+        self._digests_for = None
 
     def configure_connection(self, conn) -> None:
         self._conn = conn
@@ -102,6 +104,7 @@ class Plugin(BasePlugin):
                 relation = reader.empty(entity)
                 self._keep.append((cur, relation))
                 return relation
+            clear_digest_cache()
             relation = reader.read(entity)
             reader.write_load_log()
             self._keep.append((cur, relation))
@@ -116,6 +119,9 @@ class Plugin(BasePlugin):
         table = source_config.table_name()
         invocation = _invocation_id()
         with _LOAD_LOCK:
+            if invocation != self._digests_for:  # files may have changed since the last command
+                clear_digest_cache()
+                self._digests_for = invocation
             cur = self._conn.cursor()
             try:
                 if source_config.schema:
@@ -167,10 +173,9 @@ class Plugin(BasePlugin):
                 )
                 cur.execute("commit")
             except BaseException:
-                try:
+                # no transaction is open when the error came before it
+                with contextlib.suppress(Exception):
                     cur.execute("rollback")
-                except Exception:  # no transaction open (the error came before it)
-                    pass
                 raise
             finally:
                 cur.close()

@@ -261,6 +261,7 @@ def _adopt_unmanaged(lay: Layout, log: Log) -> Version | None:
     target = lay.version_path(vid)
     target.parent.mkdir()
     os.link(lay.published, target)
+    os.chmod(target, 0o444)
     _fsync_dir(lay.versions_dir)
     log(f"Keeping the existing {lay.published.name} as version {vid} (so it can be rolled back to)")
     return Version(vid, target)

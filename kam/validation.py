@@ -7,6 +7,7 @@ written as HTML under build/gx/ (path printed at the end).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import warnings
@@ -31,17 +32,21 @@ class SuiteResult:
 
 def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     schema, name = table.split(".")
-    return bool(con.execute(
-        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-        [schema, name]).fetchall()[0][0])
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+            [schema, name],
+        ).fetchall()[0][0]
+    )
 
 
 def _resolve(kwargs: dict, con: duckdb.DuckDBPyConnection) -> dict:
     return {k: (v(con) if callable(v) else v) for k, v in kwargs.items()}
 
 
-def validate(db: Path, suites: tuple[MartSuite, ...] = SUITES,
-             docs_root: Path = GX_ROOT) -> tuple[list[SuiteResult], str | None]:
+def validate(
+    db: Path, suites: tuple[MartSuite, ...] = SUITES, docs_root: Path = GX_ROOT
+) -> tuple[list[SuiteResult], str | None]:
     """Run every suite; return the results and the Data Docs index path."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     warnings.filterwarnings("ignore")
@@ -53,43 +58,50 @@ def validate(db: Path, suites: tuple[MartSuite, ...] = SUITES,
     ctx = gx.get_context(mode="file", project_root_dir=str(docs_root))
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     source_name = "warehouse"
-    try:
+    with contextlib.suppress(Exception):  # first run: nothing to delete
         ctx.data_sources.delete(source_name)
-    except Exception:  # first run: nothing to delete
-        pass
     ds = ctx.data_sources.add_pandas(source_name)
     results: list[SuiteResult] = []
     con = duckdb.connect(str(db), read_only=True)
     try:
         for suite in suites:
             if not _table_exists(con, suite.table):
-                results.append(SuiteResult(suite.table, suite.optional, [],
-                                           "table not in the warehouse"))
+                results.append(
+                    SuiteResult(suite.table, suite.optional, [], "table not in the warehouse")
+                )
                 continue
             frame = con.sql(f"select * from {suite.table}").df()
             if frame.empty and suite.allow_empty:
-                results.append(SuiteResult(suite.table, True, [],
-                                           "table is empty (its source was not delivered)"))
+                results.append(
+                    SuiteResult(
+                        suite.table, True, [], "table is empty (its source was not delivered)"
+                    )
+                )
                 continue
             name = suite.table.replace(".", "__")
             asset = ds.add_dataframe_asset(name=name)
             batch = asset.add_batch_definition_whole_dataframe("whole_table")
             for existing in (name,):
                 for store in (ctx.checkpoints, ctx.validation_definitions, ctx.suites):
-                    try:
+                    with contextlib.suppress(Exception):  # not there yet
                         store.delete(existing)
-                    except Exception:  # not there yet
-                        pass
             gx_suite = ctx.suites.add(gx.ExpectationSuite(name=name))
             for check in suite.checks:
                 cls = getattr(gx.expectations, check.expectation)
-                gx_suite.add_expectation(cls(**_resolve(check.kwargs, con),
-                                             meta={"why": check.why}))
+                gx_suite.add_expectation(
+                    cls(**_resolve(check.kwargs, con), meta={"why": check.why})
+                )
             vd = ctx.validation_definitions.add(
-                gx.ValidationDefinition(name=name, data=batch, suite=gx_suite))
-            checkpoint = ctx.checkpoints.add(gx.Checkpoint(
-                name=name, validation_definitions=[vd], result_format="SUMMARY",
-                actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")]))
+                gx.ValidationDefinition(name=name, data=batch, suite=gx_suite)
+            )
+            checkpoint = ctx.checkpoints.add(
+                gx.Checkpoint(
+                    name=name,
+                    validation_definitions=[vd],
+                    result_format="SUMMARY",
+                    actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+                )
+            )
             run = checkpoint.run(batch_parameters={"dataframe": frame})
             failed = []
             for vr in run.run_results.values():

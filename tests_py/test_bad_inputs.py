@@ -25,13 +25,13 @@ user command in a subprocess, since its output is what the user reads.
 | `;` + decimal comma + `.` thousands, mapping | loads; 1.234,50 is 1234.50 |
 | thousands separators, canonical format | quarantine `invalid_number` (1,234.50 is not guessed) |
 | reordered, upper-case header | loads by column name |
-| empty file and header-only file beside a good one | load log `empty` / `header_only`, 0 rows, build OK |
+| empty and header-only files beside a good one | load log `empty` / `header_only`, 0 rows |
 | header-only file as the only sales file | build OK, empty fact, load log `header_only` |
-| required column missing from the header | build stops: "<file>: required column(s) unit_price missing" |
+| required column missing from the header | stops: "<file>: required column(s) unit_price missing" |
 | same file delivered twice (another name) | second file excluded `duplicate_file`, counted once |
-| null keys (invoice, account, product, date, quantity) | quarantine `missing_required_value` + column |
-| same key (invoice, line) with different values | every copy quarantined `conflicting_duplicate_key` |
-| exact duplicates (also after trimming / case) | later copies excluded `exact_duplicate`, first kept |
+| null keys (invoice, account, product, date, qty) | quarantine `missing_required_value` + column |
+| same (invoice, line) with different values | every copy quarantined `conflicting_duplicate_key` |
+| exact duplicates (also after trimming / case) | later copies excluded `exact_duplicate` |
 | negative quantity on an invoice | quarantine `negative_quantity_on_invoice`; credit note OK |
 | negative price, negative or excessive discount | `negative_amount` / `discount_exceeds_line` |
 | zero price | clean, `is_free_of_charge`, net 0 |
@@ -807,8 +807,9 @@ def test_every_row_level_case_at_once_passes_the_projects_data_tests(case):
         line(" inv952 ", account_id=" acc2", currency="eur", account_name="L'Oréal"),
         line("INV953", account_name="Robert'); drop table x;--"),
     ]
-    case.write(F, sales_csv(*bad, *clean))
-    case.write("sales_lines_copy.csv", sales_csv())
+    text = sales_csv(*bad, *clean)
+    case.write(F, text)
+    case.write("sales_lines_copy.csv", text)
     case.write("accounts.csv", ACCOUNTS_CSV)
     case.write(
         "contacts.csv",
@@ -825,7 +826,11 @@ def test_every_row_level_case_at_once_passes_the_projects_data_tests(case):
     assert {r.reason_code for (file, _), r in got.items() if file != F} == {"duplicate_file"}
     assert case.fact_count() == N_BASE - 1 + len(clean)
     case.assert_reconciles(
-        {F: N_BASE + len(bad) + len(clean), "sales_lines_copy.csv": N_BASE, "accounts.csv": 3}
+        {
+            F: N_BASE + len(bad) + len(clean),
+            "sales_lines_copy.csv": N_BASE + len(bad) + len(clean),
+            "accounts.csv": 3,
+        }
     )
 
 
@@ -892,7 +897,8 @@ def test_numeric_var_with_text_stops_the_build_in_process(case):
 def test_min_valid_date_var_with_sql_is_refused(case):
     case.write(F, sales_csv())
     case.build(
-        vars_yaml="{as_of_date: '2024-06-30', min_valid_date: \"2000-01-01' or invoice_id = 'INV001\"}"
+        vars_yaml="{as_of_date: '2024-06-30', "
+        "min_valid_date: \"2000-01-01' or invoice_id = 'INV001\"}"
     )
     case.assert_stopped("var min_valid_date must be a date written YYYY-MM-DD")
 
@@ -922,7 +928,8 @@ def test_reporting_currency_var_with_sql_is_escaped_or_refused(case):
 def test_default_rep_cost_var_with_sql_is_refused(case):
     case.write(F, sales_csv())
     case.build(
-        vars_yaml='{default_rep_loaded_annual_cost: "(select 40000 + count(*) from config.currency_rates)"}'
+        vars_yaml="{default_rep_loaded_annual_cost: "
+        '"(select 40000 + count(*) from config.currency_rates)"}'
     )
     case.assert_stopped("var default_rep_loaded_annual_cost must be a number")
 

@@ -13,12 +13,29 @@ from tests_py.conftest import build_env
 
 
 def test_every_node_documented_and_tested(demo_warehouse, demo_landing, tmp_path):
-    env = {**__import__("os").environ, **build_env(demo_warehouse.parent, demo_landing),
-           "DBT_TARGET_PATH": str(tmp_path / "target")}
+    env = {
+        **__import__("os").environ,
+        **build_env(demo_warehouse.parent, demo_landing),
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+    }
     proc = subprocess.run(
-        [sys.executable, "-c", "from dbt.cli.main import cli; cli()", "docs", "generate",
-         "--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR)],
-        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "-c",
+            "from dbt.cli.main import cli; cli()",
+            "docs",
+            "generate",
+            "--profiles-dir",
+            str(PROJECT_DIR),
+            "--project-dir",
+            str(PROJECT_DIR),
+        ],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:]
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
     catalog = json.loads((tmp_path / "target" / "catalog.json").read_text())
@@ -33,16 +50,19 @@ def test_the_check_catches_an_undocumented_column_and_a_missing_key():
         "metadata": {"project_name": "kam"},
         "nodes": {
             "model.kam.fct_x": {
-                "resource_type": "model", "package_name": "kam", "name": "fct_x",
-                "description": "x", "original_file_path": "models/marts/fct_x.sql",
-                "columns": {"x_id": {"description": "key"},
-                            "abc_class": {"description": "class"}},
+                "resource_type": "model",
+                "package_name": "kam",
+                "name": "fct_x",
+                "description": "x",
+                "original_file_path": "models/marts/fct_x.sql",
+                "columns": {"x_id": {"description": "key"}, "abc_class": {"description": "class"}},
             },
         },
         "sources": {},
     }
-    catalog = {"nodes": {"model.kam.fct_x": {"columns": {"x_id": {}, "abc_class": {},
-                                                         "hidden": {}}}}}
+    catalog = {
+        "nodes": {"model.kam.fct_x": {"columns": {"x_id": {}, "abc_class": {}, "hidden": {}}}}
+    }
     cov = check(manifest, catalog)
     text = "\n".join(cov.violations)
     assert "fct_x.hidden: column not documented" in text

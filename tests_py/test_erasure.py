@@ -11,8 +11,21 @@ import sys
 from kam.contract import PROJECT_DIR
 from tests_py.conftest import build_env, query
 
-SKIP = {".venv", ".git", "warehouse", "landing", "target", "logs", "build", "reports",
-        "__pycache__", ".pytest_cache", ".ruff_cache", "bench_results", "exports"}
+SKIP = {
+    ".venv",
+    ".git",
+    "warehouse",
+    "landing",
+    "target",
+    "logs",
+    "build",
+    "reports",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    "bench_results",
+    "exports",
+}
 
 
 def _copy_project(dest):
@@ -20,13 +33,22 @@ def _copy_project(dest):
 
 
 def _all_text_values(db) -> list[str]:
-    cols = query(db, """select table_schema, table_name, column_name from information_schema.columns
+    cols = query(
+        db,
+        """select table_schema, table_name, column_name from information_schema.columns
                         where data_type = 'VARCHAR' and table_schema not in
-                        ('information_schema', 'pg_catalog')""")
+                        ('information_schema', 'pg_catalog')""",
+    )
     values = []
     for schema, table, column in cols:
-        values += [v for (v,) in query(db, f'select distinct "{column}" from '
-                                           f'"{schema}"."{table}" where "{column}" is not null')]
+        values += [
+            v
+            for (v,) in query(
+                db,
+                f'select distinct "{column}" from '
+                f'"{schema}"."{table}" where "{column}" is not null',
+            )
+        ]
     return values
 
 
@@ -37,9 +59,14 @@ def test_erased_contact_leaves_no_trace(tmp_path, demo_landing):
     with (landing / "contacts.csv").open(encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f)
         fields, contacts = reader.fieldnames, list(reader)
-    person = {**contacts[0], "contact_id": "CON-ERASE-ME", "first_name": "Zéphyrine",
-              "last_name": "Quixotely-Brandauer", "email": "zephyrine.quixotely@erase-me.test",
-              "phone": "+44 20 7946 0999"}
+    person = {
+        **contacts[0],
+        "contact_id": "CON-ERASE-ME",
+        "first_name": "Zéphyrine",
+        "last_name": "Quixotely-Brandauer",
+        "email": "zephyrine.quixotely@erase-me.test",
+        "phone": "+44 20 7946 0999",
+    }
     with (landing / "contacts.csv").open("a", encoding="utf-8", newline="") as f:
         csv.DictWriter(f, fieldnames=fields).writerow(person)
 
@@ -47,19 +74,29 @@ def test_erased_contact_leaves_no_trace(tmp_path, demo_landing):
     _copy_project(project)
     (project / "seeds" / "erasure_requests.csv").write_text(
         "contact_id,requested_date,description\ncon-erase-me ,2025-01-15,TICKET-1\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     env = {**os.environ, **build_env(tmp_path, landing)}
     dbt = [sys.executable, "-c", "from dbt.cli.main import cli; cli()"]
-    proc = subprocess.run([*dbt, "build", "--profiles-dir", ".", "--project-dir", "."],
-                          cwd=project, env=env, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [*dbt, "build", "--profiles-dir", ".", "--project-dir", "."],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:]
     db = tmp_path / "kam.duckdb"
 
     values = [v.lower() for v in _all_text_values(db)]
     for secret in ("quixotely", "zéphyrine", "erase-me.test", "7946 0999"):
         assert not any(secret in v for v in values), secret
-    [(reason,)] = query(db, """select reason_code from marts.dq_exclusions
-                               where entity = 'contacts' and record_key = 'CON-ERASE-ME'""")
+    [(reason,)] = query(
+        db,
+        """select reason_code from marts.dq_exclusions
+                               where entity = 'contacts' and record_key = 'CON-ERASE-ME'""",
+    )
     assert reason == "erased_person"
     [(unaccounted,)] = query(db, "select sum(unaccounted_rows) from marts.dq_reconciliation")
     assert unaccounted == 0

@@ -11,11 +11,22 @@ from tests_py.conftest import build_env, query, run_kam
 
 
 def test_demo_reconciles_every_file(demo_warehouse):
-    rows = query(demo_warehouse, "select entity, rows_read, clean_rows, excluded_rows, "
-                                 "quarantined_rows, unaccounted_rows from marts.dq_reconciliation")
+    rows = query(
+        demo_warehouse,
+        "select entity, rows_read, clean_rows, excluded_rows, "
+        "quarantined_rows, unaccounted_rows from marts.dq_reconciliation",
+    )
     assert {r[0] for r in rows} == {
-        "sales_lines", "accounts", "products", "reps", "contacts", "activities",
-        "opportunities", "relationship_assessments", "account_plans", "plan_actions",
+        "sales_lines",
+        "accounts",
+        "products",
+        "reps",
+        "contacts",
+        "activities",
+        "opportunities",
+        "relationship_assessments",
+        "account_plans",
+        "plan_actions",
     }
     for entity, read, clean, excluded, quarantined, unaccounted in rows:
         assert unaccounted == 0, entity
@@ -23,51 +34,80 @@ def test_demo_reconciles_every_file(demo_warehouse):
 
 
 def test_demo_messy_cases_are_held_back_with_reasons(demo_warehouse):
-    reasons = dict(query(demo_warehouse, """
+    reasons = dict(
+        query(
+            demo_warehouse,
+            """
         select reason_code, count(*) from marts.dq_quarantine group by 1
         union all
-        select reason_code, count(*) from marts.dq_exclusions group by 1"""))
+        select reason_code, count(*) from marts.dq_exclusions group by 1""",
+        )
+    )
     # the generator plants each of these; each must surface under its own reason
-    for reason in ("exact_duplicate", "orphan_key", "missing_required_value", "invalid_number",
-                   "invalid_date", "accounting_adjustment"):
+    for reason in (
+        "exact_duplicate",
+        "orphan_key",
+        "missing_required_value",
+        "invalid_number",
+        "invalid_date",
+        "accounting_adjustment",
+    ):
         assert reasons.get(reason, 0) > 0, reason
 
 
 def test_demo_as_of_date_is_derived_from_the_data(demo_warehouse):
-    [(as_of, origin, last)] = query(demo_warehouse, """
+    [(as_of, origin, last)] = query(
+        demo_warehouse,
+        """
         select a.as_of_date, a.as_of_date_origin, max(f.invoice_date)
-        from intermediate.int_as_of_date a cross join marts.fct_sales_lines f group by all""")
+        from intermediate.int_as_of_date a cross join marts.fct_sales_lines f group by all""",
+    )
     assert origin == "last invoice date in the data"
     assert as_of == last
 
 
 def test_uci_export_runs_through_the_mapping(uci_warehouse):
-    [(read, clean, excluded, quarantined, unaccounted)] = query(uci_warehouse, """
+    [(read, clean, excluded, quarantined, unaccounted)] = query(
+        uci_warehouse,
+        """
         select rows_read, clean_rows, excluded_rows, quarantined_rows, unaccounted_rows
-        from marts.dq_reconciliation where entity = 'sales_lines'""")
+        from marts.dq_reconciliation where entity = 'sales_lines'""",
+    )
     assert read == 541_909  # every line of the export, as documented in shared/data/README.md
     assert unaccounted == 0
     assert clean + excluded + quarantined == read
-    reasons = dict(query(uci_warehouse, "select reason_code || ':' || reason_detail, count(*) "
-                                        "from marts.dq_quarantine group by 1"))
+    reasons = dict(
+        query(
+            uci_warehouse,
+            "select reason_code || ':' || reason_detail, count(*) "
+            "from marts.dq_quarantine group by 1",
+        )
+    )
     # a quarter of the lines have no CustomerID: held back, not silently dropped
     assert reasons["missing_required_value:account_id"] > 100_000
-    exclusions = dict(query(uci_warehouse, "select reason_code, count(*) from "
-                                           "marts.dq_exclusions group by 1"))
+    exclusions = dict(
+        query(uci_warehouse, "select reason_code, count(*) from marts.dq_exclusions group by 1")
+    )
     assert exclusions["exact_duplicate"] > 1_000
     assert exclusions["accounting_adjustment"] >= 1
 
 
 def test_uci_derives_accounts_and_products_and_classifies_lines(uci_warehouse):
-    [(accounts, derived)] = query(uci_warehouse, "select count(*), count(*) filter "
-                                                 "(where is_derived_from_sales) from marts.dim_accounts")
+    [(accounts, derived)] = query(
+        uci_warehouse,
+        "select count(*), count(*) filter (where is_derived_from_sales) from marts.dim_accounts",
+    )
     assert accounts == derived > 4_000
-    categories = dict(query(uci_warehouse, "select line_category, count(*) from "
-                                           "marts.fct_sales_lines group by 1"))
+    categories = dict(
+        query(uci_warehouse, "select line_category, count(*) from marts.fct_sales_lines group by 1")
+    )
     assert categories["product"] > 300_000
     assert categories["postage"] > 0
-    credit = query(uci_warehouse, "select count(*), max(quantity) from marts.fct_sales_lines "
-                                  "where document_type = 'credit_note'")[0]
+    credit = query(
+        uci_warehouse,
+        "select count(*), max(quantity) from marts.fct_sales_lines "
+        "where document_type = 'credit_note'",
+    )[0]
     assert credit[0] > 1_000 and credit[1] <= 0
     [(as_of,)] = query(uci_warehouse, "select as_of_date from intermediate.int_as_of_date")
     assert str(as_of) == "2011-12-09"
@@ -81,8 +121,12 @@ def test_empty_build_succeeds(tmp_path, demo_landing):
 
 
 def _mart_fingerprints(db) -> dict[str, str]:
-    tables = [t for (t,) in query(db, "select table_name from duckdb_tables() "
-                                      "where schema_name = 'marts' order by 1")]
+    tables = [
+        t
+        for (t,) in query(
+            db, "select table_name from duckdb_tables() where schema_name = 'marts' order by 1"
+        )
+    ]
     out = {}
     for t in tables:
         rows = query(db, f"select * from marts.{t} order by all")

@@ -11,9 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pwd
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -243,6 +246,44 @@ def test_killed_build_is_cleaned_at_the_next_run(published):
     assert version_of(published) == "v3" and candidates(published) == []
 
 
+def test_a_client_that_forgets_read_only_cannot_write_the_published_file():
+    """Versions are read-only files: opening the published file for writing is refused by the OS,
+    even to its owner, instead of taking DuckDB's write lock. Root ignores file modes, so under
+    root the file is given to user nobody, who then tries."""
+    folder = Path(tempfile.mkdtemp(dir="/tmp"))
+    try:
+        folder.chmod(0o755)
+        db = folder / "kam.duckdb"
+        write_audit_publish(db, fake_build("v1"))
+        if os.geteuid() != 0:
+            with pytest.raises(duckdb.IOException, match="Permission denied"):
+                duckdb.connect(str(db))
+            return
+        try:
+            nobody = pwd.getpwnam("nobody")
+        except KeyError:
+            pytest.skip("no user nobody to check as")
+        os.chown(db, nobody.pw_uid, nobody.pw_gid)  # nobody owns it: only the mode stops writes
+        pid = os.fork()
+        if pid == 0:  # child: drop privileges, try to open for writing, then read-only
+            code = 1
+            try:
+                os.setgid(nobody.pw_gid)
+                os.setuid(nobody.pw_uid)
+                try:
+                    duckdb.connect(str(db)).close()
+                except duckdb.IOException as exc:
+                    con = duckdb.connect(str(db), read_only=True)
+                    ok = con.execute("select version_id from marts._version").fetchall()
+                    code = 0 if "Permission denied" in str(exc) and ok == [("v1",)] else 2
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def test_one_build_at_a_time(published):
     digest = sha256(published)
     started, release = threading.Event(), threading.Event()
@@ -325,6 +366,7 @@ READER = textwrap.dedent(
 
     con = connect_readonly(path) if mode == "long" else None
     print("ready", flush=True)
+    last = None
     while not stop.exists():
         t0 = time.time()
         try:
@@ -335,6 +377,9 @@ READER = textwrap.dedent(
                 if c is not con:
                     c.close()
             reads.append([t0, time.time(), marker])
+            if marker != last:
+                print("seen", marker, flush=True)
+                last = marker
         except Exception as exc:
             errors.append(repr(exc))
     print(json.dumps({"reads": reads, "errors": errors, "mixes": mixes}), flush=True)
@@ -366,6 +411,11 @@ def test_readers_in_a_loop_see_no_error_and_never_a_mix(published, tmp_path):
             write_audit_publish(published, fake_build(f"v{n}", rows=50 * n, hold=0.4), keep=1)
             builds.append((t0, time.time()))
             time.sleep(0.1)
+        safety = threading.Timer(30, stop.touch)  # never wait forever for the reader below
+        safety.start()
+        while (line := fresh.stdout.readline()) and line.strip() != "seen v5":
+            pass  # until the fresh reader has read the last version
+        safety.cancel()
     finally:
         stop.touch()
         fresh_res, long_res = reader_result(fresh), reader_result(long_lived)

@@ -19,8 +19,9 @@ def test_validation_fails_when_rows_go_missing(demo_warehouse, tmp_path):
     tampered = tmp_path / "tampered.duckdb"
     shutil.copy(demo_warehouse, tampered)
     con = duckdb.connect(str(tampered))
-    con.execute("update marts.dq_reconciliation set unaccounted_rows = 3 "
-                "where entity = 'sales_lines'")
+    con.execute(
+        "update marts.dq_reconciliation set unaccounted_rows = 3 where entity = 'sales_lines'"
+    )
     con.execute("update marts.dim_reps set practical_minutes_per_year = paid_minutes_per_year + 1")
     con.close()
     results, _ = validate(tampered, docs_root=tmp_path / "gx")

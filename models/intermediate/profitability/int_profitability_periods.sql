@@ -90,31 +90,42 @@ all_periods as (
     select * from trailing_periods
 ),
 
+numbered as (
+    -- a small integer key, so the marts join and group account-periods on numbers, not text
+    select
+        *,
+        case period_type when 'month' then 0 when 'quarter' then 1000 else 2000 end as period_type_base
+    from all_periods
+),
+
 final as (
     select
-        all_periods.period_type || ':' || strftime(all_periods.period_start_date, '%Y-%m-%d') as period_id,
-        all_periods.period_type,
-        all_periods.period_offset,
-        all_periods.period_start_date,
+        numbered.period_type || ':' || strftime(numbered.period_start_date, '%Y-%m-%d') as period_id,
+        cast(numbered.period_type_base + numbered.period_offset as integer) as period_number,
+        numbered.period_type,
+        numbered.period_offset,
+        numbered.period_start_date,
         -- the period holding the as-of date ends at the as-of date
         least(
-            cast(all_periods.period_start_date + to_months(all_periods.period_month_count) - interval 1 day as date),
+            cast(numbered.period_start_date + to_months(numbered.period_month_count) - interval 1 day as date),
             as_of.as_of_date
         ) as period_end_date,
-        all_periods.period_month_count,
-        all_periods.period_offset = 0 as is_current_period,
-        all_periods.is_reported,
-        all_periods.previous_period_offset,
-        all_periods.last_year_period_offset,
+        numbered.period_month_count,
+        numbered.period_offset = 0 as is_current_period,
+        numbered.is_reported,
+        numbered.previous_period_offset,
+        numbered.last_year_period_offset,
+        cast(numbered.period_type_base + numbered.previous_period_offset as integer) as previous_period_number,
+        cast(numbered.period_type_base + numbered.last_year_period_offset as integer) as last_year_period_number,
         as_of.as_of_date,
-        coalesce(all_periods.period_start_date >= sales_history.first_sales_month, false) as is_sales_covered,
-        coalesce(all_periods.period_start_date >= activity_history.first_activity_month, false)
+        coalesce(numbered.period_start_date >= sales_history.first_sales_month, false) as is_sales_covered,
+        coalesce(numbered.period_start_date >= activity_history.first_activity_month, false)
             as is_activity_covered,
-        coalesce(all_periods.period_start_date >= opportunity_history.first_opportunity_month, false)
+        coalesce(numbered.period_start_date >= opportunity_history.first_opportunity_month, false)
             as is_opportunity_covered,
         activity_history.first_activity_month is not null as has_activities,
         opportunity_history.first_opportunity_month is not null as has_opportunities
-    from all_periods
+    from numbered
     cross join as_of
     cross join sales_history
     cross join activity_history

@@ -19,15 +19,15 @@
 with periods as (
     select
         period_id,
+        period_number,
         period_type,
-        period_offset,
         period_start_date,
         period_end_date,
         period_month_count,
         is_current_period,
         is_reported,
-        previous_period_offset,
-        last_year_period_offset,
+        previous_period_number,
+        last_year_period_number,
         as_of_date,
         is_sales_covered,
         is_activity_covered,
@@ -35,6 +35,15 @@ with periods as (
         has_activities,
         has_opportunities
     from {{ ref('int_profitability_periods') }}
+),
+
+period_months as (
+    -- every calendar month of every period, so months meet periods on an equality join
+    select
+        period_number,
+        cast(unnest(generate_series(period_start_date, period_end_date, interval 1 month)) as date)
+            as month_start_date
+    from periods
 ),
 
 monthly_sales as (
@@ -83,7 +92,7 @@ monthly_cost_drivers as (
 sales_by_period as (
     select
         monthly_sales.account_id,
-        periods.period_id,
+        period_months.period_number,
         sum(monthly_sales.gross_sales) as gross_sales,
         sum(monthly_sales.credit_notes_amount) as credit_notes_amount,
         sum(monthly_sales.returns_amount) as returns_amount,
@@ -94,12 +103,12 @@ sales_by_period as (
         sum(monthly_sales.invoice_count) as invoice_count,
         sum(monthly_sales.credit_note_count) as credit_note_count
     from monthly_sales
-    inner join periods
-        on monthly_sales.month_start_date between periods.period_start_date and periods.period_end_date
+    inner join period_months
+        on monthly_sales.month_start_date = period_months.month_start_date
     left join monthly_known_margin
         on monthly_sales.account_id = monthly_known_margin.account_id
         and monthly_sales.month_start_date = monthly_known_margin.month_start_date
-    group by monthly_sales.account_id, periods.period_id
+    group by monthly_sales.account_id, period_months.period_number
 ),
 
 margin_by_period as (
@@ -119,7 +128,7 @@ margin_by_period as (
 cost_drivers_by_period as (
     select
         monthly_cost_drivers.account_id,
-        periods.period_id,
+        period_months.period_number,
         sum(monthly_cost_drivers.activity_count) as activity_count,
         sum(monthly_cost_drivers.unpaid_service_activity_count) as unpaid_service_activity_count,
         sum(monthly_cost_drivers.unknown_time_cost_activity_count) as unknown_time_cost_activity_count,
@@ -134,15 +143,15 @@ cost_drivers_by_period as (
         sum(monthly_cost_drivers.won_deal_count) as won_deal_count,
         sum(monthly_cost_drivers.won_deal_discount_amount) as won_deal_discount_amount
     from monthly_cost_drivers
-    inner join periods
-        on monthly_cost_drivers.month_start_date between periods.period_start_date and periods.period_end_date
-    group by monthly_cost_drivers.account_id, periods.period_id
+    inner join period_months
+        on monthly_cost_drivers.month_start_date = period_months.month_start_date
+    group by monthly_cost_drivers.account_id, period_months.period_number
 ),
 
 account_periods as (
     select
         coalesce(margin_by_period.account_id, cost_drivers_by_period.account_id) as account_id,
-        coalesce(margin_by_period.period_id, cost_drivers_by_period.period_id) as period_id,
+        coalesce(margin_by_period.period_number, cost_drivers_by_period.period_number) as period_number,
         margin_by_period.gross_sales,
         margin_by_period.credit_notes_amount,
         margin_by_period.returns_amount,
@@ -169,21 +178,21 @@ account_periods as (
     from margin_by_period
     full outer join cost_drivers_by_period
         on margin_by_period.account_id = cost_drivers_by_period.account_id
-        and margin_by_period.period_id = cost_drivers_by_period.period_id
+        and margin_by_period.period_number = cost_drivers_by_period.period_number
 ),
 
 source_status as (
     select
         account_periods.*,
+        periods.period_id,
         periods.period_type,
-        periods.period_offset,
         periods.period_start_date,
         periods.period_end_date,
         periods.period_month_count,
         periods.is_current_period,
         periods.is_reported,
-        periods.previous_period_offset,
-        periods.last_year_period_offset,
+        periods.previous_period_number,
+        periods.last_year_period_number,
         periods.as_of_date,
         periods.is_sales_covered,
         periods.is_activity_covered and periods.is_opportunity_covered as is_cost_covered,
@@ -206,7 +215,7 @@ source_status as (
         end as order_handling_cost_missing_reason
     from account_periods
     inner join periods
-        on account_periods.period_id = periods.period_id
+        on account_periods.period_number = periods.period_number
 ),
 
 component_reasons as (
@@ -325,17 +334,15 @@ compared as (
         {%- if order_handling_rate is none %} and false{% endif %} as is_last_year_cost_covered
     from measured
     left join periods as previous_periods
-        on measured.period_type = previous_periods.period_type
-        and measured.previous_period_offset = previous_periods.period_offset
+        on measured.previous_period_number = previous_periods.period_number
     left join measured as previous_period
         on measured.account_id = previous_period.account_id
-        and previous_periods.period_id = previous_period.period_id
+        and measured.previous_period_number = previous_period.period_number
     left join periods as last_year_periods
-        on measured.period_type = last_year_periods.period_type
-        and measured.last_year_period_offset = last_year_periods.period_offset
+        on measured.last_year_period_number = last_year_periods.period_number
     left join measured as last_year_period
         on measured.account_id = last_year_period.account_id
-        and last_year_periods.period_id = last_year_period.period_id
+        and measured.last_year_period_number = last_year_period.period_number
     where measured.is_reported
 ),
 

@@ -29,7 +29,7 @@ with periods as (
 activity_costs as (
     select
         activity_id,
-        activity_date,
+        activity_month,
         rep_id,
         account_id,
         is_unpaid_service,
@@ -69,17 +69,26 @@ account_profitability as (
     from {{ ref('fct_account_profitability') }}
 ),
 
+period_months as (
+    -- every calendar month of every period (activities stop at the as-of date already)
+    select
+        period_id,
+        cast(unnest(generate_series(period_start_date, period_end_date, interval 1 month)) as date)
+            as month_start_date
+    from periods
+),
+
 activities_in_periods as (
     select
         activity_costs.*,
-        periods.period_id,
+        period_months.period_id,
         coalesce(activity_costs.activity_minutes, 0) + coalesce(activity_costs.travel_minutes, 0) as total_minutes,
         -- the costing of int_activity_costs, so reps and accounts add up to the same cent
         coalesce(activity_costs.rep_time_cost, activity_costs.unpaid_service_cost) + activity_costs.travel_time_cost
             as time_cost
     from activity_costs
-    inner join periods
-        on activity_costs.activity_date between periods.period_start_date and periods.period_end_date
+    inner join period_months
+        on activity_costs.activity_month = period_months.month_start_date
 ),
 
 rep_account_periods as (
