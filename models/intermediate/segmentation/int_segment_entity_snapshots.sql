@@ -242,11 +242,17 @@ final as (
             as is_short_history,
         -- whole months elapsed (31 Jan to 1 Feb is 0 months); a creation date after the snapshot
         -- (an account that did not exist yet at a past snapshot) does not count
-        cast(date_sub(
-            'month',
-            least(case when created_date <= snapshot_date then created_date end, first_purchase_date),
-            snapshot_date
-        ) as integer) as tenure_months,
+        case
+            when least(created_date, first_purchase_date) <= snapshot_date
+                then cast(date_sub(
+                    'month',
+                    least(
+                        case when created_date <= snapshot_date then created_date end,
+                        case when first_purchase_date <= snapshot_date then first_purchase_date end
+                    ),
+                    snapshot_date
+                ) as integer)
+        end as tenure_months,
         {{ money('gross_sales_window') }} as gross_sales_window,
         {{ money('credit_notes_window') }} as credit_notes_window,
         {{ money('discounts_window') }} as discounts_window,
