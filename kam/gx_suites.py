@@ -48,6 +48,16 @@ def scalar(sql: str) -> Bound:
     return read
 
 
+def project_var(name: str) -> Any:
+    """A var's default from dbt_project.yml (the validation runs outside dbt)."""
+    import yaml
+
+    from kam.contract import PROJECT_DIR
+
+    doc = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    return doc["vars"][name]
+
+
 NOT_DERIVED = {"row_condition": "is_derived_from_sales == False", "condition_parser": "pandas"}
 
 SUITES: tuple[MartSuite, ...] = (
@@ -170,5 +180,135 @@ SUITES: tuple[MartSuite, ...] = (
                 "one reconciliation row per file read",
             ),
         ),
+    ),
+    # --- segmentation -------------------------------------------------------------------------
+    MartSuite(
+        "marts.fct_account_segments",
+        (
+            Check(
+                "ExpectTableRowCountToBeBetween",
+                {
+                    "min_value": scalar("select count(*) from marts.dim_accounts"),
+                    "max_value": scalar("select count(*) from marts.dim_accounts"),
+                },
+                "every account is segmented, prospects included, none twice",
+            ),
+            Check(
+                "ExpectColumnSumToBeBetween",
+                {
+                    "column": "net_revenue_window",
+                    "row_condition": "is_key_account == True",
+                    "condition_parser": "pandas",
+                    "min_value": scalar(
+                        "select coalesce(sum(net_revenue_window), 0) * "
+                        "(select 0.5) from marts.fct_account_segments "
+                        "where net_revenue_window > 0"
+                    ),
+                },
+                "key accounts carry at least the key-account revenue share (0.5 by default)",
+            ),
+            Check(
+                "ExpectColumnPairValuesAToBeGreaterThanB",
+                {
+                    "column_A": "revenue_to_potential_ratio",
+                    "column_B": "share_of_wallet",
+                    "or_equal": True,
+                    "ignore_row_if": "either_value_is_missing",
+                },
+                "the capped share of wallet never exceeds the uncapped ratio",
+            ),
+            Check(
+                "ExpectColumnValuesToNotBeInSet",
+                {"column": "lifecycle_stage", "value_set": ["lost"], "mostly": 0.3},
+                "alarm bound: more than 70% of accounts lost means a wrong as-of date or data gap",
+            ),
+        ),
+        optional=True,
+    ),
+    MartSuite(
+        "marts.agg_segment_cells",
+        (
+            Check(
+                "ExpectColumnSumToBeBetween",
+                {
+                    "column": "entity_count",
+                    "row_condition": "entity_level == 'account'",
+                    "condition_parser": "pandas",
+                    "min_value": scalar("select count(*) from marts.fct_account_segments"),
+                    "max_value": scalar("select count(*) from marts.fct_account_segments"),
+                },
+                "every account sits in exactly one cell",
+            ),
+            Check(
+                "ExpectColumnPairValuesAToBeGreaterThanB",
+                {"column_A": "entity_count", "column_B": "key_entity_count", "or_equal": True},
+                "a cell never has more key accounts than accounts",
+            ),
+        ),
+        optional=True,
+    ),
+    # --- relationship scores and visits ---------------------------------------------------------
+    MartSuite(
+        "marts.fct_account_scores",
+        (
+            Check(
+                "ExpectTableRowCountToBeBetween",
+                {
+                    "min_value": scalar("select count(*) from marts.dim_accounts"),
+                    "max_value": scalar("select count(*) from marts.dim_accounts"),
+                },
+                "every account is scored (with coverage 0 when nothing is known)",
+            ),
+            Check(
+                "ExpectColumnValuesToBeNull",
+                {
+                    "column": "qrc_score",
+                    "row_condition": "qrc_coverage == 0",
+                    "condition_parser": "pandas",
+                },
+                "no score without measured criteria: unknown is not zero",
+            ),
+            Check(
+                "ExpectColumnStdevToBeBetween",
+                {"column": "qrc_score", "min_value": 1, "max_value": 50},
+                "QRC scores discriminate between accounts (a constant score is a broken rule)",
+            ),
+        ),
+        optional=True,
+    ),
+    MartSuite(
+        "marts.fct_rep_visit_plan",
+        (
+            Check(
+                "ExpectColumnPairValuesAToBeGreaterThanB",
+                {"column_A": "capacity_visits", "column_B": "planned_visits", "or_equal": True},
+                "no rep is planned beyond capacity",
+            ),
+            Check(
+                "ExpectColumnPairValuesAToBeGreaterThanB",
+                {
+                    "column_A": "demand_visits",
+                    "column_B": "planned_visits",
+                    "or_equal": True,
+                    "mostly": 0.99,
+                },
+                "planned visits do not exceed what the accounts need (key-account minimums aside)",
+            ),
+        ),
+        optional=True,
+    ),
+    MartSuite(
+        "marts.fct_account_visit_priorities",
+        (
+            Check(
+                "ExpectTableRowCountToBeBetween",
+                {
+                    "min_value": scalar("select count(*) from marts.dim_accounts"),
+                    "max_value": scalar("select count(*) from marts.dim_accounts"),
+                },
+                "every account sits in one cell of the attractiveness x QRC matrix",
+            ),
+        ),
+        optional=True,
     ),
 )
