@@ -126,6 +126,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     dbt_args = ["build"]
     if getattr(args, "empty", False):
         dbt_args.append("--empty")
+    if getattr(args, "models_only", False):
+        # seeds and models without the ~1,800 data tests: for checks that only need the tables
+        dbt_args += ["--resource-type", "seed", "--resource-type", "model"]
     if getattr(args, "vars", None):
         dbt_args += ["--vars", args.vars]
     ok, res = dbt_invoke(dbt_args)
@@ -299,6 +302,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="dbt build only")
     p.add_argument("--vars", help="dbt vars as YAML")
     p.add_argument("--empty", action="store_true", help="schema-only build (dbt --empty)")
+    p.add_argument(
+        "--models-only",
+        action="store_true",
+        help="seeds and models only, no data tests (faster; not for publishing)",
+    )
     p.set_defaults(func=cmd_build)
     sub.add_parser("validate", help="Great Expectations validation").set_defaults(func=cmd_validate)
     sub.add_parser("summary", help="what was built").set_defaults(func=cmd_summary)

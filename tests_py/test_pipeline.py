@@ -114,9 +114,10 @@ def test_uci_derives_accounts_and_products_and_classifies_lines(uci_warehouse):
 
 
 def test_empty_build_succeeds(tmp_path, demo_landing):
-    """`dbt build --empty` (schema-only run) works: every model handles zero rows."""
+    """`dbt build --empty` (schema-only run) works: every model, Python ones included, handles
+    zero rows. Data tests on empty tables prove nothing, so only seeds and models run here."""
     env = build_env(tmp_path, demo_landing)
-    proc = run_kam(["build", "--empty"], env)
+    proc = run_kam(["build", "--empty", "--models-only"], env)
     assert proc.returncode == 0
 
 
@@ -136,6 +137,7 @@ def _mart_fingerprints(db) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_same_inputs_same_outputs(tmp_path, demo_landing, demo_warehouse):
-    """Bit for bit: a second build of the same inputs gives identical marts."""
-    run_kam(["build"], build_env(tmp_path, demo_landing))
+    """Bit for bit: a second build of the same inputs gives identical marts (the tests already
+    ran on the first build, so this one builds the tables only)."""
+    run_kam(["build", "--models-only"], build_env(tmp_path, demo_landing))
     assert _mart_fingerprints(tmp_path / "kam.duckdb") == _mart_fingerprints(demo_warehouse)
