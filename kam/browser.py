@@ -1,4 +1,4 @@
-"""A real headless browser for checking generated HTML: find Chromium, dump the DOM, take a screenshot.
+"""A real headless browser to check generated HTML: find Chromium, dump the DOM, take a screenshot.
 
 Used by the report's test (tests_py/test_report.py) to prove that the portfolio review renders in a
 browser, offline. Debian's package is `chromium` (`make test` installs it); set KAM_CHROMIUM to use
@@ -117,10 +117,19 @@ class PngSummary:
 _CHANNELS = {0: 1, 2: 3, 4: 2, 6: 4}  # greyscale, RGB, grey+alpha, RGBA (palette: 1 index)
 
 
-def _paeth(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    p = a + b - c
-    pa, pb, pc = np.abs(p - a), np.abs(p - b), np.abs(p - c)
-    return np.where((pa <= pb) & (pa <= pc), a, np.where(pb <= pc, b, c))
+def _unfilter_sequential(ftype: int, line: list[int], prev: list[int], bpp: int) -> list[int]:
+    cur = [0] * len(line)
+    for i, x in enumerate(line):
+        a = cur[i - bpp] if i >= bpp else 0
+        b = prev[i]
+        if ftype == 3:
+            cur[i] = (x + ((a + b) >> 1)) & 0xFF
+            continue
+        c = prev[i - bpp] if i >= bpp else 0
+        pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
+        pred = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+        cur[i] = (x + pred) & 0xFF
+    return cur
 
 
 def _unfilter(raw: bytes, width: int, height: int, bpp: int) -> np.ndarray:
@@ -137,17 +146,9 @@ def _unfilter(raw: bytes, width: int, height: int, bpp: int) -> np.ndarray:
             cur = np.cumsum(line.reshape(width, bpp), axis=0).reshape(stride) % 256
         elif ftype == 2:  # Up
             cur = (line + prev) % 256
-        else:  # Average, Paeth: depend on the left neighbour, one pixel at a time
-            cur = np.zeros(stride, dtype=np.int32)
-            left = np.zeros(bpp, dtype=np.int32)
-            up_left = np.zeros(bpp, dtype=np.int32)
-            for x in range(width):
-                s = slice(x * bpp, (x + 1) * bpp)
-                up = prev[s]
-                pred = (left + up) // 2 if ftype == 3 else _paeth(left, up, up_left)
-                left = (line[s] + pred) % 256
-                cur[s] = left
-                up_left = up
+        else:  # Average, Paeth: depend on the left neighbour, byte by byte (plain ints are
+            # much faster than numpy on one pixel at a time)
+            cur = np.array(_unfilter_sequential(ftype, line.tolist(), prev.tolist(), bpp))
         out[y] = cur
         prev = cur
     return out.astype(np.uint8)

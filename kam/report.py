@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import itertools
 import math
 import os
 import re
@@ -37,7 +38,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -114,13 +115,21 @@ def decimal1(value: object) -> str:
     return "—" if v is None else f"{v:,.1f}"
 
 
+def visits(value: object) -> str:
+    """Visit counts: whole numbers without decimals, rates with one."""
+    v = num(value)
+    if v is None:
+        return "—"
+    return f"{v:,.0f}" if abs(v - round(v)) < 0.05 else f"{v:,.1f}"
+
+
 def words(code: object) -> str:
     """'no_owner_rep' -> 'no owner rep' (codes shown to people)."""
     return "—" if code is None else str(code).replace("_", " ")
 
 
 def short_label(label: object) -> str:
-    """The part of a seed label before its colon: 'Develop first: attractive ...' -> 'Develop first'."""
+    """The part of a seed label before its colon: 'Develop first: ...' -> 'Develop first'."""
     return "" if label is None else str(label).split(":")[0].strip()
 
 
@@ -139,7 +148,7 @@ ALERT_COLOUR = "#d64541"
 
 def ramp(stops: Sequence[tuple[float, tuple[int, int, int]]], t: float) -> str:
     t = min(max(t, 0.0), 1.0)
-    for (t0, c0), (t1, c1) in zip(stops, stops[1:], strict=False):
+    for (t0, c0), (t1, c1) in itertools.pairwise(stops):
         if t <= t1:
             u = 0.0 if t1 == t0 else (t - t0) / (t1 - t0)
             rgb = tuple(round(a + (b - a) * u) for a, b in zip(c0, c1, strict=True))
@@ -212,7 +221,9 @@ class Marts:
             f"{schema}.{name}"
             for schema, name in con.execute(
                 "select schema_name, table_name from duckdb_tables() "
-                "where schema_name in ('marts', 'config')"
+                "where schema_name in ('marts', 'config') "
+                "union all select schema_name, view_name from duckdb_views() "
+                "where schema_name in ('marts', 'config') and not internal"
             ).fetchall()
         }
 
@@ -252,7 +263,8 @@ class Section:
 
 
 def not_available(key: str, title: str, how: str, reason: str) -> Section:
-    return Section(key, title, how, note=reason, progress=f"not available ({reason})")
+    short = reason if len(reason) <= 70 else reason[:67].rstrip() + "..."
+    return Section(key, title, how, note=reason, progress=f"not available: {short}")
 
 
 def missing_marts_reason(missing: Iterable[str]) -> str:
@@ -263,7 +275,12 @@ def missing_marts_reason(missing: Iterable[str]) -> str:
 def html_table(
     columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[str]], caption: str = ""
 ) -> str:
-    """columns: (heading, 'num' or 'text'); rows: already formatted and escaped cells."""
+    """columns: (heading, kind: 'num', 'text', 'wide' or 'nowrap'); rows: formatted, escaped cells.
+    Columns with no value in any row ('—' everywhere: e.g. no reps in the export) are left out."""
+    rows = [list(r) for r in rows]
+    keep = [j for j in range(len(columns)) if not rows or any(r[j] != "—" for r in rows)]
+    columns = [columns[j] for j in keep]
+    rows = [[r[j] for j in keep] for r in rows]
     head = "".join(f'<th class="{kind}">{esc(h)}</th>' for h, kind in columns)
     body = "".join(
         "<tr>"
@@ -274,7 +291,10 @@ def html_table(
         for r in rows
     )
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return f'<div class="table-wrap"><table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    return (
+        f'<div class="table-wrap"><table>{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
 
 
 def account_cell(name: object, account_id: object, key: object = None) -> str:
@@ -354,11 +374,11 @@ def _ratio(a: object, b: object) -> float | None:
 
 ABC_HOW = (
     "Each box is one ABC-XYZ cell. <b>ABC</b> ranks accounts by net revenue over the trailing "
-    "window (A = the accounts that make most of the revenue, C = the long tail). <b>XYZ</b> is how "
-    "regularly they buy (X = steady every month, Z = irregular). The darker the box, the larger its "
-    "share of revenue. Top-left (AX) is the core to protect; bottom-right (CZ) is to serve at the "
-    "lowest cost. Accounts with too little history are 'new'; those without positive revenue in the "
-    "window (prospects, lost accounts) are 'none'."
+    "window (A = the accounts that make most of the revenue, C = the long tail). <b>XYZ</b> is "
+    "how regularly they buy (X = steady every month, Z = irregular). The darker the box, the "
+    "larger its share of revenue. Top-left (AX) is the core to protect; bottom-right (CZ) is to "
+    "serve at the lowest cost. Accounts with too little history are 'new'; those without "
+    "positive revenue in the window (prospects, lost accounts) are 'none'."
 )
 
 
@@ -378,7 +398,7 @@ def section_abc_xyz(m: Marts) -> Section:
     if total == 0:
         return not_available(key, title, ABC_HOW, "no account in the warehouse")
     max_share = max((num(r["revenue_share"]) or 0.0) for r in rows) or 1.0
-    cw, ch, left, top = 250, 112, 130, 46
+    cw, ch, left, top = 250, 112, 160, 46
     width, height = left + 3 * cw + 20, top + 3 * ch + 20 + 78 + 10
     parts = []
     xyz = (("X", "X · steady"), ("Y", "Y · fluctuating"), ("Z", "Z · irregular"))
@@ -458,8 +478,8 @@ def section_abc_xyz(m: Marts) -> Section:
     a_share = sum(num(r["revenue_share"]) or 0.0 for r in a_cells if r)
     a_count = sum(int(r["entity_count"] or 0) for r in a_cells if r)
     lead = (
-        f'<p class="lead">{a_count:,} A accounts ({pct(a_count / total)} of the {total:,} accounts) '
-        f"make {pct(a_share)} of net revenue.</p>"
+        f'<p class="lead">{a_count:,} A accounts ({pct(a_count / total)} of the {total:,} '
+        f"accounts) make {pct(a_share)} of net revenue.</p>"
     )
     return Section(
         key,
@@ -488,21 +508,23 @@ def section_whale(m: Marts) -> Section:
     s = m.one("select * from marts.agg_whale_curve_summary")
     status = s.get("curve_status")
     if not s or status == "not_available" or not s.get("ranked_account_count"):
-        why = m.one(
+        why = m.records(
             """
             select net_contribution_missing_reason as reason, count(*) as n
             from marts.fct_account_whale_curve where net_contribution is null
-            group by 1 order by 2 desc, 1 limit 1
+            group by 1 order by 2 desc, 1
             """
         )
-        n_acc = count(s.get("account_count")) if s else "0"
-        reason = (
-            f"net contribution is unknown for all {n_acc} accounts "
-            f"({words(why.get('reason'))}): the export has no cost of goods or no activity data, "
-            "so profitability after the cost of sales cannot be computed"
-            if why
-            else "no account bought in the trailing 12 months"
-        )
+        if why:
+            n_acc = sum(int(w["n"]) for w in why)
+            causes = ", ".join(f"{words(w['reason'])} for {count(w['n'])}" for w in why)
+            reason = (
+                f"net contribution is unknown for all {n_acc:,} accounts ({causes}): deliver "
+                "product costs (products.unit_cost), activities and reps with their loaded cost "
+                "to see which accounts make money"
+            )
+        else:
+            reason = "no account bought in the trailing 12 months"
         return not_available(key, title, WHALE_HOW, reason)
     n = int(s["ranked_account_count"])
     step = max(1, math.ceil(n / MAX_CURVE_POINTS))
@@ -546,65 +568,37 @@ def section_whale(m: Marts) -> Section:
         parts.append(
             text(
                 ml + pw - 8,
-                mt + 18,
-                f"tail: {count(s['loss_making_account_count'])} loss-making accounts destroy "
-                f"{gbp(s['tail_destroyed_contribution'])}",
+                mt + ph - 12,
+                "loss-making tail",
                 text_anchor="end",
                 class_="annot alert",
             )
         )
     for v in yt:
-        parts.append(
-            tag("line", x1=ml, x2=ml + pw, y1=f"{sy(v):.1f}", y2=f"{sy(v):.1f}", class_="grid")
-        )
-        parts.append(
-            text(
-                ml - 8, sy(v) + 4, pct(v) if use_share else gbp(v), text_anchor="end", class_="tick"
-            )
-        )
+        y = f"{sy(v):.1f}"
+        parts.append(tag("line", x1=ml, x2=ml + pw, y1=y, y2=y, class_="grid"))
+        label = pct(v) if use_share else gbp(v)
+        parts.append(text(ml - 8, sy(v) + 4, label, text_anchor="end", class_="tick"))
     for v in ticks(0, 1, 5):
-        parts.append(
-            tag("line", x1=f"{sx(v):.1f}", x2=f"{sx(v):.1f}", y1=mt, y2=mt + ph, class_="grid")
-        )
+        x = f"{sx(v):.1f}"
+        parts.append(tag("line", x1=x, x2=x, y1=mt, y2=mt + ph, class_="grid"))
         parts.append(text(sx(v), mt + ph + 18, pct(v), text_anchor="middle", class_="tick"))
     ref = 1.0 if use_share else num(s["total_net_contribution"]) or 0.0
-    parts.append(
-        tag("line", x1=ml, x2=ml + pw, y1=f"{sy(ref):.1f}", y2=f"{sy(ref):.1f}", class_="ref")
-    )
-    parts.append(
-        text(
-            ml + 8,
-            sy(ref) - 6,
-            f"total contribution {gbp(s['total_net_contribution'])}"
-            + (" = 100%" if use_share else ""),
-            class_="annot",
-        )
-    )
-    path = "M" + " L".join(
-        f"{sx(x):.1f},{sy(y):.1f}" for x, y in zip([0.0, *xs], [0.0, *ys], strict=True)
-    )
+    y_ref = f"{sy(ref):.1f}"
+    parts.append(tag("line", x1=ml, x2=ml + pw, y1=y_ref, y2=y_ref, class_="ref"))
+    total_label = f"total {gbp(s['total_net_contribution'])}" + (" = 100%" if use_share else "")
+    # the curve starts at the bottom left: the label sits on the right, under the line
+    parts.append(text(ml + pw - 8, sy(ref) + 16, total_label, text_anchor="end", class_="annot"))
+    coords = zip([0.0, *xs], [0.0, *ys], strict=True)
+    path = "M" + " L".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in coords)
     parts.append(tag("path", d=path, class_="curve"))
     if peak is not None:
-        px, py = (
-            sx(num(peak["x"]) or 0),
-            sy(num(peak["y_share"] if use_share else peak["y_gbp"]) or 0),
-        )
+        px = sx(num(peak["x"]) or 0)
+        py = sy(num(peak["y_share"] if use_share else peak["y_gbp"]) or 0)
         parts.append(tag("circle", cx=f"{px:.1f}", cy=f"{py:.1f}", r=5, class_="peak"))
-        label = (
-            f"peak: the top {count(s['peak_account_count'])} accounts ({pct(s['peak_account_share'])}) "
-            f"earn {gbp(s['peak_cumulative_net_contribution'])}"
-            + (f" = {pct(s['peak_contribution_share'])} of the total" if use_share else "")
-        )
-        anchor = "end" if px > ml + pw * 0.55 else "start"
-        parts.append(
-            text(
-                px + (-10 if anchor == "end" else 10),
-                py - 10,
-                label,
-                text_anchor=anchor,
-                class_="annot strong",
-            )
-        )
+        label = f"peak {pct(s['peak_contribution_share'])}" if use_share else "peak"
+        label += f" ({gbp(s['peak_cumulative_net_contribution'])})"
+        parts.append(text(px, py - 10, label, text_anchor="middle", class_="annot strong"))
     parts.append(tag("line", x1=ml, x2=ml, y1=mt, y2=mt + ph, class_="axis"))
     parts.append(tag("line", x1=ml, x2=ml + pw, y1=mt + ph, y2=mt + ph, class_="axis"))
     parts.append(
@@ -642,9 +636,13 @@ def section_whale(m: Marts) -> Section:
     if status == "non_positive_total":
         notes.append("The total contribution is not positive: the curve is drawn in GBP, not in %.")
     lead = (
-        f'<p class="lead">{count(s["ranked_account_count"])} accounts ranked; '
-        f"{count(s['loss_making_account_count'])} ({pct(s['loss_making_account_share'])}) lose "
-        f"money, {gbp(s['negative_net_contribution'])} in total.</p>"
+        f'<p class="lead">The {count(s["peak_account_count"])} most profitable accounts '
+        f"({pct(s['peak_account_share'])} of the {count(n)} ranked) earn "
+        f"{gbp(s['peak_cumulative_net_contribution'])}"
+        + (f", {pct(s['peak_contribution_share'])} of the total" if use_share else "")
+        + f"; the tail of {count(s['loss_making_account_count'])} loss-making accounts destroys "
+        f"{gbp(s['tail_destroyed_contribution'])} of it. Total net contribution: "
+        f"{gbp(s['total_net_contribution'])}.</p>"
     )
     body = lead + f'<figure class="chart">{chart}</figure>'
     body += "".join(f'<p class="small">{esc(t)}</p>' for t in notes)
@@ -666,8 +664,8 @@ MATRIX_HOW = (
 
 
 def _band_edges(points: list[dict], score_col: str, band_col: str) -> tuple[float, float]:
-    """The low/medium and medium/high boundaries: the defaults when the data agrees with them, else
-    the lowest score seen in the upper band (the vars used by the build are not in the warehouse)."""
+    """The low/medium and medium/high boundaries: the defaults when the data agrees with them,
+    else the lowest score seen in the upper band (the build's vars are not in the warehouse)."""
     edges = []
     for (lo_band, hi_band), default in zip(
         (("low", "medium"), ("medium", "high")), DEFAULT_BAND_EDGES, strict=True
@@ -694,7 +692,9 @@ def section_matrix(m: Marts) -> Section:
         """
         select count(*) as planned, count(attractiveness_score) as with_attr,
             count(qrc_score) as with_qrc,
-            count(*) filter (where attractiveness_score is not null and qrc_score is not null) as both
+            count(*) filter (
+                where attractiveness_score is not null and qrc_score is not null
+            ) as both
         from marts.fct_account_visit_priorities where is_in_visit_plan
         """
     )
@@ -776,6 +776,7 @@ def section_matrix(m: Marts) -> Section:
         return mt + (100 - v) / 100 * ph
 
     parts = []
+    cell_labels: list[str] = []
     bands_q = (("L", 0.0, q_lo), ("M", q_lo, q_hi), ("H", q_hi, 100.0))
     bands_a = (("L", 0.0, a_lo), ("M", a_lo, a_hi), ("H", a_hi, 100.0))
     for ac, a0, a1 in bands_a:
@@ -797,9 +798,22 @@ def section_matrix(m: Marts) -> Section:
                     stroke_width=2,
                 )
             )
-            parts.append(text(x0 + 8, y0 + 18, f"{code} · {short_label(label)}", class_="cell-tag"))
-            parts.append(
-                text(x0 + 8, y0 + 34, f"{count(n)} accounts · priority {prio}", class_="cell-sub")
+            head = f"{code} · {short_label(label)}"
+            sub = f"{count(n)} accounts · priority {prio}"
+            # drawn over the dots, on a light plate, so the cell stays readable when crowded
+            plate_w = min(max(len(head) * 7.6, len(sub) * 6.6) + 12, x1 - x0 - 4)
+            cell_labels.append(
+                tag(
+                    "rect",
+                    x=f"{x0 + 3:.1f}",
+                    y=f"{y0 + 3:.1f}",
+                    width=f"{plate_w:.1f}",
+                    height=38,
+                    rx=4,
+                    class_="plate",
+                )
+                + text(x0 + 9, y0 + 19, head, class_="cell-tag")
+                + text(x0 + 9, y0 + 35, sub, class_="cell-sub")
             )
     max_rev = max((num(p["revenue"]) or 0.0) for p in points) or 1.0
     dots = []
@@ -825,6 +839,7 @@ def section_matrix(m: Marts) -> Section:
             )
         )
     parts += [d for _, d in sorted(dots, key=lambda t: t[0])]
+    parts += cell_labels
     for v in (0, 20, 40, 60, 80, 100):
         parts.append(text(sx(v), mt + ph + 18, str(v), text_anchor="middle", class_="tick"))
         parts.append(text(ml - 8, sy(v) + 4, str(v), text_anchor="end", class_="tick"))
@@ -915,7 +930,7 @@ def section_reps(m: Marts) -> Section:
                 )
         return not_available(key, title, REPS_HOW, reason)
     shown = reps[:MAX_REP_BARS]
-    row_h, ml, bar_w, mr, mt = 28, 230, 430, 250, 34
+    row_h, ml, bar_w, mr, mt = 28, 230, 400, 330, 34
     width, height = ml + bar_w + mr, mt + row_h * len(shown) + 40
     ratios = [_ratio(r["demand_visits"], r["capacity_visits"]) or 0.0 for r in shown]
     x_max = min(max(1.2, *(ratios or [1.0])) * 1.05, 2.0)
@@ -981,12 +996,12 @@ def section_reps(m: Marts) -> Section:
             if demand > x_max:
                 parts.append(text(dx + 3, y + 18, "»", class_="tick"))
         detail = (
-            f"{pct(used)} · {decimal1(r['planned_visits'])} of {decimal1(cap)} visits"
+            f"{pct(used)} · {visits(r['planned_visits'])} of {visits(cap)} visits"
             if cap
             else "no visit capacity"
         )
         if unserved:
-            detail += f" · {decimal1(r['unserved_visits'])} unserved"
+            detail += f" · {visits(r['unserved_visits'])} unserved"
         parts.append(
             text(
                 ml + bar_w + 10,
@@ -1054,17 +1069,19 @@ def section_migrations(m: Marts) -> Section:
         """
         select from_snapshot_date, to_snapshot_date, from_cell, to_cell, account_count,
             share_of_from_cell_accounts as share, abc_direction, is_unchanged,
-            from_net_revenue_window::double as from_revenue, to_net_revenue_window::double as to_revenue
+            from_net_revenue_window::double as from_revenue,
+            to_net_revenue_window::double as to_revenue
         from marts.fct_segment_migrations where is_latest_period
         """
     )
     if not rows:
-        return not_available(
-            key,
-            title,
-            MIGRATION_HOW,
-            "only one snapshot: the sales history is shorter than one snapshot interval",
+        any_row = m.one("select count(*) as n from marts.fct_segment_migrations")
+        reason = (
+            "no account in the warehouse"
+            if not any_row.get("n")
+            else "no transition into the as-of date's snapshot"
         )
+        return not_available(key, title, MIGRATION_HOW, reason)
     order = _cell_order(m)
     present = {r["from_cell"] for r in rows} | {r["to_cell"] for r in rows}
     order = [c for c in order if c in present] + sorted(present - set(order))
@@ -1150,7 +1167,8 @@ def section_migrations(m: Marts) -> Section:
             sum(account_count) filter (where is_unchanged) as unchanged,
             sum(account_count) filter (where abc_direction = 'up') as up,
             sum(account_count) filter (where abc_direction = 'down') as down,
-            sum(account_count) filter (where not is_unchanged and abc_direction = 'same') as regularity,
+            sum(account_count) filter (where not is_unchanged and abc_direction = 'same')
+                as regularity,
             sum(account_count) filter (where not is_unchanged and abc_direction = 'not_comparable')
                 as entered_or_left
         from marts.fct_segment_migrations
@@ -1159,7 +1177,7 @@ def section_migrations(m: Marts) -> Section:
     )
     hist_table = html_table(
         [
-            ("Quarter", "text"),
+            ("Quarter", "nowrap"),
             ("Accounts", "num"),
             ("Same cell", "num"),
             ("Up a class", "num"),
@@ -1200,7 +1218,7 @@ def section_migrations(m: Marts) -> Section:
         if lost_a:
             slid = html_table(
                 [
-                    ("Account", "text"),
+                    ("Account", "wide"),
                     ("Was", "text"),
                     ("Now", "text"),
                     ("Revenue, previous window", "num"),
@@ -1254,7 +1272,7 @@ def section_visits(m: Marts) -> Section:
         f"""
         select p.account_id, a.account_name, coalesce(r.rep_name, p.owner_rep_id) as rep,
             p.is_key_account, p.matrix_cell_code, p.matrix_cell_label, p.attractiveness_score,
-            p.qrc_score, p.priority_score, s.abc_xyz_cell,
+            p.qrc_score, p.priority_score, s.abc_xyz_cell, s.lifecycle_stage,
             s.net_revenue_window::double as revenue, {plan_cols}
         from marts.fct_account_visit_priorities as p
         left join marts.dim_accounts as a on a.account_id = p.account_id
@@ -1269,16 +1287,29 @@ def section_visits(m: Marts) -> Section:
     )
     if not rows:
         return not_available(key, title, VISIT_HOW, "no account is in the visit plan")
+    scored = m.one(
+        "select count(attractiveness_score) as n from marts.fct_account_visit_priorities "
+        "where is_in_visit_plan"
+    )
+    if not scored.get("n"):
+        return not_available(
+            key,
+            title,
+            VISIT_HOW,
+            "attractiveness is not scored for any account (no accounts file with potential, "
+            "growth, market position or credit rating): a ranking on the relationship score "
+            "alone would put silent and lost accounts first",
+        )
     table = html_table(
         [
             ("#", "num"),
-            ("Account", "text"),
-            ("Owner", "text"),
-            ("Matrix cell", "text"),
+            ("Account", "wide"),
+            ("Owner", "nowrap"),
+            ("Matrix cell", "nowrap"),
             ("Attract.", "num"),
             ("QRC", "num"),
             ("Priority", "num"),
-            ("ABC-XYZ", "text"),
+            ("Segment", "nowrap"),
             ("Net revenue", "num"),
             ("Planned visits", "num"),
             ("Plan", "text"),
@@ -1287,12 +1318,12 @@ def section_visits(m: Marts) -> Section:
             (
                 str(i),
                 account_cell(r["account_name"], r["account_id"], r["is_key_account"]),
-                esc(r["rep"] or "none"),
+                esc(r["rep"] or "—"),
                 f"<b>{esc(r['matrix_cell_code'])}</b> {esc(short_label(r['matrix_cell_label']))}",
                 score(r["attractiveness_score"]),
                 score(r["qrc_score"]),
                 score(r["priority_score"]),
-                esc(r["abc_xyz_cell"]),
+                esc(_segment(r["abc_xyz_cell"], r["lifecycle_stage"])),
                 gbp(r["revenue"], compact=False),
                 decimal1(r["planned_visits"]),
                 esc(words(r["shortfall_reason"] or r["plan_status"])),
@@ -1308,6 +1339,13 @@ def section_visits(m: Marts) -> Section:
             "(shown as —): qualify them first.</p>"
         )
     return Section(key, title, VISIT_HOW, body=table + note, progress=f"{len(rows)} accounts")
+
+
+def _segment(cell: object, stage: object) -> str:
+    """'AX · active'; just the stage for accounts without a cell ('none': prospects, lost)."""
+    if cell in (None, "none"):
+        return words(stage)
+    return f"{cell} · {words(stage)}" if stage else str(cell)
 
 
 # --- 7. at-risk accounts -------------------------------------------------------------------------
@@ -1372,9 +1410,9 @@ def section_at_risk(m: Marts) -> Section:
     )
     table = html_table(
         [
-            ("Account", "text"),
-            ("Owner", "text"),
-            ("ABC-XYZ", "text"),
+            ("Account", "wide"),
+            ("Owner", "nowrap"),
+            ("ABC-XYZ", "nowrap"),
             ("Net revenue, window", "num"),
             ("Normal month", "num"),
             ("Last quarter, per month", "num"),
@@ -1385,7 +1423,7 @@ def section_at_risk(m: Marts) -> Section:
         [
             (
                 account_cell(r["account_name"], r["account_id"], r["is_key_account"]),
-                esc(r["rep"] or "none"),
+                esc(r["rep"] or "—"),
                 esc(r["abc_xyz_cell"]),
                 gbp(r["revenue"], compact=False),
                 gbp(r["baseline"], compact=False),
@@ -1414,7 +1452,8 @@ def _change(now: object, before: object) -> str:
     a, b = num(now), num(before)
     if a is None or not b or b <= 0:
         return "—"
-    return f'<span class="{"neg" if a < b else "pos"}">{(a - b) / b * 100:+.0f}%</span>'
+    change = f"{(a - b) / b * 100:+.0f}%".replace("-", "−")
+    return f'<span class="{"neg" if a < b else "pos"}">{change}</span>'
 
 
 # --- 8. data behind the report -------------------------------------------------------------------
@@ -1468,9 +1507,12 @@ def section_data(m: Marts) -> Section:
         ],
     )
     note = ""
-    if absent:
+    if not rows:
+        note = '<p class="small">No landing file was read.</p>'
+    elif absent:
         note = f'<p class="small">Not delivered: {esc(", ".join(absent))}.</p>'
-    return Section(key, title, DATA_HOW, body=table + note, progress=f"{len(rows)} entities")
+    entities = f"{len(rows)} {'entity' if len(rows) == 1 else 'entities'}"
+    return Section(key, title, DATA_HOW, body=table + note, progress=entities)
 
 
 # --- page ----------------------------------------------------------------------------------------
@@ -1520,6 +1562,7 @@ svg .cell-note { font-size: 12px; font-style: italic; }
 svg .cell-num { font-size: 12.5px; }
 svg .cell-tag { font-size: 12.5px; font-weight: 700; fill: #5a3a12; }
 svg .cell-sub { font-size: 11.5px; fill: #7a5a32; }
+svg .plate { fill: #ffffff; fill-opacity: 0.82; }
 svg .dot { fill: #2b6cb0; fill-opacity: 0.5; stroke: #1d4f86; stroke-width: 0.6; }
 svg .dot.key { fill: #d95f02; fill-opacity: 0.8; stroke: #8c3a00; }
 svg .bar-label { font-size: 13px; fill: #1d2733; }
@@ -1537,11 +1580,13 @@ svg .demand { stroke: #111; stroke-width: 2.5; }
 .table-wrap { overflow-x: auto; margin: 10px 0; }
 table { border-collapse: collapse; width: 100%; font-size: 13.5px; }
 caption { text-align: left; font-weight: 700; padding: 4px 0 6px; color: #33414f; }
-th { text-align: left; background: #eef2f6; color: #33414f; font-weight: 700; padding: 6px 8px;
-  border-bottom: 1px solid var(--line); }
-td { padding: 5px 8px; border-bottom: 1px solid #edf0f3; vertical-align: top; }
+th { text-align: left; vertical-align: bottom; background: #eef2f6; color: #33414f;
+  font-weight: 700; padding: 6px 6px; border-bottom: 1px solid var(--line); }
+td { padding: 5px 6px; border-bottom: 1px solid #edf0f3; vertical-align: top; }
 tbody tr:nth-child(even) td { background: #fafbfc; }
-th.num, td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+th.num { text-align: right; }
+td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.wide { min-width: 230px; } .nowrap { white-space: nowrap; }
 td .id { color: #8a96a3; font-size: 12px; }
 .badge { display: inline-block; background: #fde6d3; color: #8c3a00; border-radius: 4px;
   font-size: 11px; padding: 0 5px; margin-left: 4px; }

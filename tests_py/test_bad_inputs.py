@@ -60,7 +60,7 @@ user command in a subprocess, since its output is what the user reads.
 | var as_of_date with SQL (subprocess) | stops: "var as_of_date must be a date written YYYY-MM-DD" |
 | numeric var abc_a_cutoff = text (subprocess) | stops: "var abc_a_cutoff must be a number" |
 | numeric var max_future_days = text | stops: "var max_future_days must be a number" |
-| var min_valid_date with SQL | expected to stop (xfail: BUG, the text runs as SQL) |
+| var min_valid_date with SQL, as_of_date set (subprocess) | stops: "var min_valid_date must be" |
 | var reporting_currency with SQL | expected escaped or refused (xfail: BUG, runs as SQL) |
 | var default_rep_loaded_annual_cost with SQL | stops: "var ... must be a number" |
 | the ERROR summary of `kam build` | should name the problem (xfail: BUG, it names the model) |
@@ -913,15 +913,22 @@ def test_numeric_var_with_text_stops_the_build_in_process(case):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: staging models paste var min_valid_date into SQL unvalidated (validated only "
-    "by int_as_of_date, and only when as_of_date is unset): the text runs as SQL",
-)
-def test_min_valid_date_var_with_sql_is_refused(case):
-    case.write(F, sales_csv())
-    case.build(vars_yaml="{as_of_date: '2024-06-30', min_valid_date: \"2000-01-01' or 'a' = 'a\"}")
-    case.assert_stopped("var min_valid_date must be a date written YYYY-MM-DD")
+def test_min_valid_date_var_with_sql_stops_with_a_clear_message(tmp_path):
+    """The staging models paste min_valid_date into SQL as it is; the user's build is protected
+    because the project is parsed first and models that validate it (int_as_of_date,
+    metricflow_time_spine) stop the parse, even with as_of_date set."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / F).write_text(sales_csv(), encoding="utf-8")
+    rc, output, _ = _user_build(
+        tmp_path,
+        landing,
+        "--vars",
+        "{as_of_date: 2024-06-30, min_valid_date: \"2000-01-01' or 'a' = 'a\"}",
+    )
+    assert rc != 0
+    assert TRACEBACK not in output
+    assert "var min_valid_date must be a date written YYYY-MM-DD" in output
 
 
 @pytest.mark.xfail(

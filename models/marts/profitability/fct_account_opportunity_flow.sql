@@ -34,7 +34,6 @@ activities as (
         activity_date,
         activity_type
     from {{ ref('int_activities') }}
-    where account_id is not null
 ),
 
 window_bounds as (
@@ -49,7 +48,7 @@ source_presence as (
     select
         (select count(*) from opportunities) > 0 as has_opportunities,
         (select min(created_date) from opportunities) as first_opportunity_date,
-        (select count(*) from {{ ref('int_activities') }}) > 0 as has_activities
+        (select count(*) from activities) > 0 as has_activities
 ),
 
 opportunity_events as (
@@ -128,6 +127,7 @@ visits as (
     from activities
     cross join window_bounds
     where activities.activity_type = 'visit'
+        and activities.account_id is not null
         and activities.activity_date between window_bounds.window_start_date and window_bounds.window_end_date
     group by activities.account_id
 ),

@@ -2,7 +2,9 @@
     Which accounts make money once the cost of selling to them is counted: one row per account
     and period (month, quarter, trailing 12 months; see int_profitability_periods) in which the
     account bought, was served (activities) or won a deal.
-    Revenue to margin comes from int_account_monthly_sales; the cost of sales is time-driven
+    Revenue to margin comes from int_account_monthly_sales, the margin from the known parts of
+    int_account_monthly_known_margin (var min_cost_coverage applied to the whole period, not
+    month by month, so one poorly costed month does not blank a year); the cost of sales is time-driven
     activity-based costing (int_activity_costs) plus order handling (var order_handling_cost
     per invoice) and the discounts conceded on won deals, each its own column.
     Unknown is not zero. A cost component is null with a reason when it is unknown (source not

@@ -1,0 +1,923 @@
+"""Benchmark of the warehouse at one scale: `python -m kam.bench --scale medium --runs 3`.
+
+For the scale's demo data (generated once, cached in bench_results/data/<scale>/) it measures,
+each in its own subprocess (wall time, and peak memory as the child's maximum resident set
+size from os.wait4), and reports the median, min and max over the runs:
+
+1. dbt_build: the full `dbt build` of the warehouse (seeds, models, data tests, unit tests)
+   into an empty database, as a user runs it;
+2. floor: the same work without dbt: the landing tables loaded by the same loader
+   (kam/landing.py), then the compiled SQL of every model taken from the manifest of that
+   build, in DAG order, each as `create or replace table <relation> as <compiled sql>`, then
+   every data test's compiled SQL as `select count(*) from (<sql>)`, all in one DuckDB
+   connection with the same threads and memory limit. Python models are run the way
+   dbt-duckdb runs them (their compiled module's `model(dbt, session)` with relations of the
+   same connection; the result materialised as a table). Seeds are copied in beforehand
+   (untimed; dbt_build loads them, ~1 s of work). Unit tests have no compiled SQL in the
+   manifest: they are in dbt_build only (their share is reported from run_results);
+3. peer: kam/peer_pandas.py, the headline metrics (per-account net revenue over the trailing
+   12 months, ABC, XYZ, cost of sales, contribution) computed with pandas from the same landing
+   files, as an analyst would in a notebook; the warehouse side of that comparison,
+   `headline_sql`, is the floor restricted to the models those metrics come from (no tests);
+4. dbt_fixed: dbt's fixed cost: start-up, project load (partial parse) and graph compilation
+   with nothing to run (`dbt build --select tag:<none>`); `dbt_parse` is a full parse from
+   scratch (what a fresh checkout pays once);
+5. dbt_incremental: a copy of the full build's database, a new landing file appended (one day
+   of new lines plus late lines dated earlier, a corrected line and an exact duplicate, see
+   `write_increment`), then `dbt build` again; against dbt_build (and, once, a full rebuild
+   on the same files, whose marts must equal the incremental result: `equal_to_full_rebuild`).
+
+Results: bench_results/<scale>-<timestamp>.json (machine-readable) and a table on stdout with
+the ratios against the targets of issue 8 (PASS/MISS with the margin). DuckDB resources are set
+from the machine (threads = cores; memory limit = half the RAM, at most 8 GiB; temp directory
+bench_results/tmp/<scale>) and written in the results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from kam.contract import PROJECT_DIR
+
+BENCH_DIR = PROJECT_DIR / "bench_results"
+GIB = 1024**3
+
+#: Issue 8's targets, as ratios (see `evaluate`).
+TARGETS = {
+    "dbt_overhead_ratio": 1.3,  # (dbt_build - dbt_fixed) / floor, at medium, at most
+    "peer_speedup": 10.0,  # peer / headline_sql, at least
+    "large_peak_gib": 12.0,  # peak memory of the large build, GiB, under
+    "incremental_ratio": 0.15,  # dbt_incremental / dbt_build, under
+}
+
+#: The marts the headline metrics come from (the warehouse side of the peer comparison).
+HEADLINE_MODELS = ("fct_account_segments", "fct_account_profitability")
+
+#: Tables compared between an incremental build and a full rebuild (plus every marts table).
+CHAIN_TABLES = (
+    "landing.sales_lines",
+    "landing.load_log",
+    "staging.stg_landing__sales_lines",
+    "intermediate.int_as_of_date",
+    "intermediate.int_sales_lines__checked",
+    "intermediate.int_sales_lines",
+    "intermediate.int_account_monthly_sales",
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Machine and resources
+# ---------------------------------------------------------------------------------------------
+
+
+def _meminfo_bytes(key: str = "MemTotal") -> int:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    versions = {}
+    for mod in ("duckdb", "pandas", "pyarrow"):
+        with contextlib.suppress(Exception):
+            versions[mod] = __import__(mod).__version__
+    with contextlib.suppress(Exception):
+        from importlib.metadata import version
+
+        versions["dbt-core"] = version("dbt-core")
+        versions["dbt-duckdb"] = version("dbt-duckdb")
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gib": round(_meminfo_bytes() / GIB, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        **versions,
+    }
+
+
+def load_average() -> list[float]:
+    with contextlib.suppress(OSError):
+        return [round(x, 2) for x in os.getloadavg()]
+    return []
+
+
+def resources(scale: str) -> dict[str, Any]:
+    """DuckDB threads and memory from the machine: every core; half the RAM, at most 8 GiB,
+    which keeps a large build's peak (DuckDB plus Python) under 12 GiB; spill to disk in
+    bench_results/tmp/<scale>."""
+    ram = _meminfo_bytes() or 16 * GIB
+    memory_gib = max(1, min(8, int(ram / GIB / 2)))
+    return {
+        "threads": os.cpu_count() or 2,
+        "memory_limit": f"{memory_gib}GB",
+        "temp_dir": str(BENCH_DIR / "tmp" / scale),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+# ---------------------------------------------------------------------------------------------
+
+
+def data_dir(scale: str) -> Path:
+    return BENCH_DIR / "data" / scale
+
+
+def ensure_data(scale: str, seed: int = 42, accounts: int | None = None) -> Path:
+    """The scale's landing files, generated once (a `.complete` marker holds the arguments)."""
+    from kam import generate
+
+    out = data_dir(scale)
+    marker = out / ".complete"
+    spec = {"scale": scale, "seed": seed, "accounts": accounts}
+    if marker.exists() and json.loads(marker.read_text()).get("spec") == spec:
+        return out
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    counts = generate.generate(out, scale=scale, seed=seed, accounts=accounts)
+    marker.write_text(
+        json.dumps({"spec": spec, "rows": counts, "seconds": time.perf_counter() - t0})
+    )
+    return out
+
+
+def _sales_files(landing: Path) -> list[Path]:
+    from kam.landing import EntityMapping, find_files
+
+    return find_files(landing, "sales_lines", EntityMapping())
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def write_increment(
+    landing: Path,
+    out: Path,
+    *,
+    day: str | None = None,
+    extra_rows: list[dict[str, str | None]] | None = None,
+) -> dict[str, int]:
+    """Write `out` (CSV or Parquet by its suffix, every column text), one day's delivery:
+
+    - new lines: the lines of the busiest of the last 7 days, re-numbered as new invoices
+      (invoice_id + '-N') dated `day` (default: the day after the last invoice date);
+    - late lines: the lines of the day 30 days before the last one, as new invoices
+      (invoice_id + '-L') keeping their old date, plus one new line (next line number) on an
+      existing invoice of that day;
+    - a corrected line: an existing line re-sent with another quantity (same invoice and line
+      number: a conflicting key, so both copies are quarantined);
+    - an exact duplicate of an existing line (excluded as exact_duplicate);
+    - `extra_rows`, as given (contract column names; missing columns are empty).
+    Returns the number of rows of each kind."""
+    import duckdb
+
+    from kam.contract import load_contract
+
+    columns = list(load_contract()["sales_lines"].column_names)
+    files = _sales_files(landing)
+    if not files:
+        raise ValueError(f"no sales_lines file in {landing}")
+    reads = []
+    for f in files:
+        if f.name.endswith(".parquet"):
+            reads.append(f"select {', '.join(columns)} from read_parquet({_sql_str(str(f))})")
+        else:
+            reads.append(
+                f"select {', '.join(columns)} from read_csv({_sql_str(str(f))}, header=true, "
+                "all_varchar=true)"
+            )
+    con = duckdb.connect()
+    con.execute(f"create temp table lines as {' union all '.join(reads)}")
+    con.execute(
+        "create temp table clean as select * from lines where try_cast(invoice_date as date) "
+        "is not null and try_cast(line_number as integer) is not null and invoice_id is not null "
+        "and document_type = 'invoice' and try_cast(quantity as decimal(18, 4)) > 0"
+    )
+    [(last,)] = con.sql(
+        "select max(d) from (select try_cast(invoice_date as date) as d from clean) "
+        "where d <= (select quantile_disc(try_cast(invoice_date as date), 0.999) from clean)"
+    ).fetchall()
+    new_day = dt.date.fromisoformat(day) if day else last + dt.timedelta(days=1)
+    [(busy,)] = con.sql(
+        f"select invoice_date from clean where cast(invoice_date as date) > date '{last}' - 7 "
+        "group by 1 order by count(*) desc, 1 desc limit 1"
+    ).fetchall()
+    late = last - dt.timedelta(days=30)
+    cols = ", ".join(columns)
+    parts = {
+        "new": f"""select * replace (invoice_id || '-N' as invoice_id,
+                    '{new_day.isoformat()}' as invoice_date)
+                from clean where invoice_date = '{busy}'""",
+        "late": f"""select * replace (invoice_id || '-L' as invoice_id)
+                from clean where cast(invoice_date as date) = (
+                    select max(cast(invoice_date as date)) from clean
+                    where cast(invoice_date as date) <= date '{late}')""",
+        "late_on_existing_invoice": f"""select * replace (
+                    cast(cast(line_number as integer) + 1000 as varchar) as line_number)
+                from (select * from clean where invoice_date = (
+                    select max(invoice_date) from clean
+                    where cast(invoice_date as date) <= date '{late}')
+                    order by invoice_id, cast(line_number as integer) limit 1)""",
+        "corrected": f"""select * replace (
+                    cast(cast(quantity as decimal(18, 4)) + 1 as varchar) as quantity)
+                from (select * from clean where cast(invoice_date as date) <= date '{last}' - 10
+                    order by invoice_date desc, invoice_id, line_number limit 1)""",
+        "exact_duplicate": f"""select * from (select * from clean
+                where cast(invoice_date as date) <= date '{last}' - 20
+                order by invoice_date desc, invoice_id, line_number limit 1)""",
+    }
+    counts = {}
+    selects = []
+    for kind, sql in parts.items():
+        counts[kind] = con.sql(f"select count(*) from ({sql})").fetchall()[0][0]
+        selects.append(f"select {cols} from ({sql})")
+    if extra_rows:
+        values = ", ".join(
+            "("
+            + ", ".join("null" if r.get(c) is None else _sql_str(str(r[c])) for c in columns)
+            + ")"
+            for r in extra_rows
+        )
+        selects.append(f"select * from (values {values}) as v({cols})")
+        counts["extra"] = len(extra_rows)
+    con.execute(f"create temp table increment as {' union all '.join(selects)}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name("." + out.name + ".tmp")
+    if out.name.endswith(".parquet"):
+        con.execute(f"copy increment to {_sql_str(str(tmp))} (format parquet, compression zstd)")
+    else:
+        con.execute(f"copy increment to {_sql_str(str(tmp))} (format csv, header true)")
+    con.close()
+    os.replace(tmp, out)
+    return counts
+
+
+def landing_with(landing: Path, folder: Path, extra: list[Path]) -> Path:
+    """A landing folder holding links to every file of `landing` plus `extra` files."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    for f in landing.iterdir():
+        if f.is_file() and not f.name.startswith("."):
+            (folder / f.name).symlink_to(f.resolve())
+    for f in extra:
+        shutil.copyfile(f, folder / f.name)
+    return folder
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparing two warehouses
+# ---------------------------------------------------------------------------------------------
+
+
+def compare_databases(
+    db_a: Path,
+    db_b: Path,
+    tables: list[str] | None = None,
+    float_digits: int = 6,
+    tolerance: float = 1e-4,
+    check_types: bool = True,
+) -> dict[str, str]:
+    """Order-insensitive comparison of tables (default: CHAIN_TABLES and every marts table).
+
+    Doubles are rounded to `float_digits` decimals; with check_types=False the column names
+    must match but not their types (values are compared after DuckDB's implicit casts). A table of the marts that still differs is
+    compared again row by row on its key (first column): if every number is within `tolerance`
+    (one unit of the 4th decimal: a mart that rounds a sum of doubles to money can land on
+    either side of a half unit when rows arrive in another order) it is reported as
+    'within_tolerance: ...' rather than as a difference. Returns {table: difference} for the
+    tables that differ (empty: identical)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"attach {_sql_str(str(db_a))} as a (read_only)")
+    con.execute(f"attach {_sql_str(str(db_b))} as b (read_only)")
+    if tables is None:
+        marts = con.sql(
+            "select 'marts.' || table_name from duckdb_tables() where database_name = 'b' "
+            "and schema_name = 'marts' order by 1"
+        ).fetchall()
+        tables = list(CHAIN_TABLES) + [t for (t,) in marts]
+    diffs: dict[str, str] = {}
+    for table in tables:
+        schema, name = table.split(".")
+        cols = con.sql(
+            "select column_name, data_type from duckdb_columns() where database_name = 'b' "
+            f"and schema_name = {_sql_str(schema)} and table_name = {_sql_str(name)} "
+            "order by column_index"
+        ).fetchall()
+        cols_a = con.sql(
+            "select column_name, data_type from duckdb_columns() where database_name = 'a' "
+            f"and schema_name = {_sql_str(schema)} and table_name = {_sql_str(name)} "
+            "order by column_index"
+        ).fetchall()
+        same = cols == cols_a if check_types else [c for c, _ in cols] == [c for c, _ in cols_a]
+        if not same or not cols:
+            diffs[table] = f"columns differ: {cols_a} vs {cols}"
+            continue
+        exprs = ", ".join(
+            f'round("{c}", {float_digits}) as "{c}"' if t in ("DOUBLE", "FLOAT") else f'"{c}"'
+            for c, t in cols
+        )
+        sql_a, sql_b = f"select {exprs} from a.{table}", f"select {exprs} from b.{table}"
+        only_a = con.sql(f"select count(*) from ({sql_a} except all {sql_b})").fetchall()[0][0]
+        only_b = con.sql(f"select count(*) from ({sql_b} except all {sql_a})").fetchall()[0][0]
+        if not (only_a or only_b):
+            continue
+        n_a = con.sql(f"select count(*) from a.{table}").fetchall()[0][0]
+        n_b = con.sql(f"select count(*) from b.{table}").fetchall()[0][0]
+        diffs[table] = f"{only_a} row(s) only in A ({n_a} rows), {only_b} only in B ({n_b})"
+        key = cols[0][0]
+        unique = (
+            con.sql(f'select count(distinct "{key}") = count(*) from a.{table}').fetchall()[0][0]
+            and con.sql(f'select count(distinct "{key}") = count(*) from b.{table}').fetchall()[0][
+                0
+            ]
+        )
+        if schema != "marts" or n_a != n_b or not unique:
+            continue
+        numeric = ("DECIMAL", "DOUBLE", "FLOAT", "INTEGER", "BIGINT", "HUGEINT", "SMALLINT")
+        checks = " or ".join(
+            (
+                f'(x."{c}" is null) != (y."{c}" is null) or abs(x."{c}" - y."{c}") > {tolerance}'
+                if t.startswith(numeric)
+                else f'x."{c}" is distinct from y."{c}"'
+            )
+            for c, t in cols[1:]
+        )
+        [(missing, off)] = con.sql(
+            f'select count(*) filter (where x."{key}" is null or y."{key}" is null), '
+            f"count(*) filter (where {checks}) "
+            f'from a.{table} as x full join b.{table} as y on x."{key}" = y."{key}"'
+        ).fetchall()
+        if not missing and not off:
+            diffs[table] = f"within_tolerance: {diffs[table]}, every number within {tolerance}"
+    con.close()
+    return diffs
+
+
+def real_differences(diffs: dict[str, str]) -> dict[str, str]:
+    """The differences that are not rounding (see compare_databases)."""
+    return {t: d for t, d in diffs.items() if not d.startswith("within_tolerance")}
+
+
+# ---------------------------------------------------------------------------------------------
+# The floor: the manifest's compiled SQL, without dbt
+# ---------------------------------------------------------------------------------------------
+
+
+def _topological(nodes: dict[str, dict], selected: set[str]) -> list[str]:
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(uid: str) -> None:
+        if uid in seen:
+            return
+        seen.add(uid)
+        for dep in sorted(nodes[uid]["depends_on"]["nodes"]):
+            if dep in selected:
+                visit(dep)
+        order.append(uid)
+
+    for uid in sorted(selected):
+        visit(uid)
+    return order
+
+
+def _ancestors(nodes: dict[str, dict], names: tuple[str, ...]) -> set[str]:
+    todo = [uid for uid, n in nodes.items() if n["resource_type"] == "model" and n["name"] in names]
+    keep: set[str] = set()
+    while todo:
+        uid = todo.pop()
+        if uid in keep or uid not in nodes:
+            continue
+        keep.add(uid)
+        todo.extend(nodes[uid]["depends_on"]["nodes"])
+    return {u for u in keep if nodes[u]["resource_type"] == "model"}
+
+
+def prepare_floor(db: Path, seeds_from: Path) -> None:
+    """An empty database holding only the seeds, copied from a built warehouse (untimed)."""
+    import duckdb
+
+    db.parent.mkdir(parents=True, exist_ok=True)
+    for f in (db, db.with_name(db.name + ".wal")):
+        f.unlink(missing_ok=True)
+    con = duckdb.connect(str(db))
+    con.execute(f"attach {_sql_str(str(seeds_from))} as built (read_only)")
+    con.execute("create schema if not exists config")
+    for (name,) in con.sql(
+        "select table_name from duckdb_tables() where database_name = 'built' "
+        "and schema_name = 'config'"
+    ).fetchall():
+        con.execute(f'create table config."{name}" as select * from built.config."{name}"')
+    con.close()
+
+
+def run_floor(
+    manifest_path: Path,
+    db: Path,
+    landing: Path,
+    *,
+    threads: int,
+    memory_limit: str,
+    temp_dir: str,
+    only: tuple[str, ...] = (),
+    tests: bool = True,
+    mapping: str | None = None,
+) -> dict[str, Any]:
+    """Load the landing tables and run every model's (or `only`'s ancestors') compiled SQL, then
+    the data tests, in one connection. Returns per-step seconds."""
+    import importlib.util
+    import tempfile
+
+    import duckdb
+
+    from kam.landing import LandingReader, create_load_log
+
+    manifest = json.loads(Path(manifest_path).read_text())
+    nodes = manifest["nodes"]
+    con = duckdb.connect(str(db))
+    Path(temp_dir).mkdir(parents=True, exist_ok=True)
+    con.execute(f"set threads = {int(threads)}")
+    con.execute(f"set memory_limit = {_sql_str(memory_limit)}")
+    con.execute(f"set temp_directory = {_sql_str(temp_dir)}")
+    con.execute("set preserve_insertion_order = true")  # as profiles.yml
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    create_load_log(con)
+    for src in manifest["sources"].values():
+        if (src.get("source_meta") or {}).get("plugin") != "kam" and src["meta"].get(
+            "plugin"
+        ) != "kam":
+            continue
+        entity = src["meta"].get("entity") or src["identifier"]
+        reader = LandingReader(
+            con, landing, mapping, PROJECT_DIR / "seeds" / "erasure_requests.csv"
+        )
+        relation = reader.read(entity)
+        con.execute(f"create schema if not exists {src['schema']}")
+        con.execute(f"create or replace table {src['relation_name']} as {relation.sql_query()}")
+        reader.write_load_log()
+    timings["landing"] = time.perf_counter() - t0
+    models = {
+        uid
+        for uid, n in nodes.items()
+        if n["resource_type"] == "model" and n["config"]["materialized"] != "ephemeral"
+    }
+    if only:
+        models &= _ancestors(nodes, only)
+    missing = [uid for uid in models if not nodes[uid].get("compiled_code")]
+    if missing:
+        raise RuntimeError(f"no compiled code in the manifest for {missing[:5]} (build first)")
+    per_model: dict[str, float] = {}
+    t0 = time.perf_counter()
+    for uid in _topological(nodes, models):
+        t_model = time.perf_counter()
+        node = nodes[uid]
+        relation = node["relation_name"]
+        con.execute(f"create schema if not exists {node['schema']}")
+        if node["language"] == "python":
+            with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+                f.write(node["compiled_code"].lstrip())
+            try:
+                spec = importlib.util.spec_from_file_location(node["name"], f.name)
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                result = module.model(
+                    module.dbtObj(lambda name: con.sql(f"select * from {name}")), con
+                )
+            finally:
+                os.unlink(f.name)
+            con.register("floor_python_result", result)
+            con.execute(f"create or replace table {relation} as select * from floor_python_result")
+            con.unregister("floor_python_result")
+        else:
+            kind = "view" if node["config"]["materialized"] == "view" else "table"
+            con.execute(f"create or replace {kind} {relation} as {node['compiled_code']}")
+        per_model[node["name"]] = time.perf_counter() - t_model
+    timings["models"] = time.perf_counter() - t0
+    if tests:
+        t0 = time.perf_counter()
+        ran = 0
+        for uid, node in nodes.items():
+            if node["resource_type"] != "test" or not node.get("compiled_code"):
+                continue
+            if not all(d in models or d.startswith("source.") for d in node["depends_on"]["nodes"]):
+                continue
+            con.sql(f"select count(*) from ({node['compiled_code']}) as floor_test").fetchall()
+            ran += 1
+        timings["tests"] = time.perf_counter() - t0
+        timings["test_count"] = ran
+    con.close()
+    slowest = sorted(per_model.items(), key=lambda kv: -kv[1])[:15]
+    return {**timings, "slowest_models": {k: round(v, 2) for k, v in slowest}}
+
+
+# ---------------------------------------------------------------------------------------------
+# Measuring
+# ---------------------------------------------------------------------------------------------
+
+
+def measure(cmd: list[str], env: dict[str, str], log: Path, cwd: Path = PROJECT_DIR) -> dict:
+    """Run `cmd` in its own process; wall seconds, CPU seconds and peak RSS (os.wait4)."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    load_before = load_average()
+    t0 = time.perf_counter()
+    with log.open("w", encoding="utf-8") as out:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return {
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
+        "peak_rss_bytes": usage.ru_maxrss * 1024,
+        "returncode": proc.returncode,
+        "load_average_before": load_before,
+        "log": str(log),
+    }
+
+
+class Bench:
+    """One scale's measurements; each `measure_*` returns one run's figures."""
+
+    def __init__(self, scale: str, work: Path | None = None, seed: int = 42):
+        self.scale = scale
+        self.landing = ensure_data(scale, seed=seed)
+        self.work = work or BENCH_DIR / "work" / scale
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.res = resources(scale)
+        self.target = self.work / "target"
+        ext = "parquet" if any(self.landing.glob("sales_lines*.parquet")) else "csv"
+        increment = self.work / "increment" / f"sales_lines_zz_increment.{ext}"
+        if not increment.exists():
+            self.increment_rows = write_increment(self.landing, increment)
+            (self.work / "increment" / "rows.json").write_text(json.dumps(self.increment_rows))
+        else:
+            self.increment_rows = json.loads((self.work / "increment" / "rows.json").read_text())
+        self.landing_inc = landing_with(self.landing, self.work / "landing_inc", [increment])
+        self.dbt = str(Path(sys.executable).parent / "dbt")
+
+    def env(self, db: Path, landing: Path) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
+        env.update(
+            KAM_DUCKDB_PATH=str(db),
+            KAM_LANDING_DIR=str(landing),
+            KAM_TEMP_DIR=self.res["temp_dir"],
+            KAM_THREADS=str(self.res["threads"]),
+            KAM_MEMORY_LIMIT=self.res["memory_limit"],
+        )
+        env.pop("KAM_MAPPING", None)
+        return env
+
+    def dbt_cmd(self, *args: str, target: Path | None = None) -> list[str]:
+        return [self.dbt, *args, "--profiles-dir", str(PROJECT_DIR), "--project-dir",
+                str(PROJECT_DIR), "--target-path", str(target or self.target), "--log-path",
+                str(self.work / "logs")]  # fmt: skip
+
+    @staticmethod
+    def fresh(db: Path) -> Path:
+        db.parent.mkdir(parents=True, exist_ok=True)
+        for f in (db, db.with_name(db.name + ".wal")):
+            f.unlink(missing_ok=True)
+        return db
+
+    def node_times(self, label: str) -> dict[str, Any]:
+        """Per-node timings of the last dbt command (run_results.json), kept as `label`."""
+        path = self.target / "run_results.json"
+        if not path.exists():
+            return {}
+        shutil.copyfile(path, self.work / f"run_results_{label}.json")
+        results = json.loads(path.read_text())["results"]
+        by_type: dict[str, float] = {}
+        for r in results:
+            kind = r["unique_id"].split(".")[0]
+            by_type[kind] = by_type.get(kind, 0.0) + r["execution_time"]
+        slowest = sorted(results, key=lambda r: -r["execution_time"])[:15]
+        chain = {"stg_landing__sales_lines", "int_sales_lines__checked", "int_sales_lines",
+                 "fct_sales_lines", "int_account_monthly_sales"}  # fmt: skip
+        return {
+            "node_seconds_by_type": {k: round(v, 1) for k, v in by_type.items()},
+            "chain_model_seconds": round(
+                sum(
+                    r["execution_time"]
+                    for r in results
+                    if r["unique_id"].startswith("model.")
+                    and r["unique_id"].split(".")[-1] in chain
+                ),
+                1,
+            ),  # fmt: skip
+            "slowest_nodes": {r["unique_id"]: round(r["execution_time"], 1) for r in slowest},
+            "failed_nodes": [r["unique_id"] for r in results if r["status"] in ("error", "fail")],
+        }
+
+    def dbt_build(self, i: int) -> dict:
+        db = self.fresh(self.work / "full" / "kam.duckdb")
+        m = measure(
+            self.dbt_cmd("build"), self.env(db, self.landing), self.work / f"log_build_{i}.txt"
+        )
+        return {**m, **self.node_times(f"build_{i}")}
+
+    def dbt_fixed(self, i: int) -> dict:
+        """Start-up, project and graph with one trivial model (a one-row date spine)."""
+        db = self.work / "full" / "kam.duckdb"
+        cmd = self.dbt_cmd("run", "--select", "int_snapshot_dates")
+        return measure(cmd, self.env(db, self.landing), self.work / f"log_fixed_{i}.txt")
+
+    def dbt_parse(self, i: int) -> dict:
+        target = self.work / "target_parse"
+        shutil.rmtree(target, ignore_errors=True)
+        cmd = self.dbt_cmd("parse", "--no-partial-parse", target=target)
+        return measure(
+            cmd,
+            self.env(self.work / "parse.duckdb", self.landing),
+            self.work / f"log_parse_{i}.txt",
+        )
+
+    def floor(self, i: int, only: tuple[str, ...] = (), tests: bool = True) -> dict:
+        label = "headline" if only else "floor"
+        db = self.work / label / "kam.duckdb"
+        prepare_floor(db, self.work / "full" / "kam.duckdb")
+        manifest = self.work / f"manifest_{label}.json"
+        shutil.copyfile(self.target / "manifest.json", manifest)
+        timings = self.work / f"{label}_{i}.json"
+        cmd = [sys.executable, "-m", "kam.bench", "_floor", "--manifest", str(manifest), "--db",
+               str(db), "--landing", str(self.landing), "--threads", str(self.res["threads"]),
+               "--memory-limit", self.res["memory_limit"], "--temp-dir", self.res["temp_dir"],
+               "--timings", str(timings)]  # fmt: skip
+        if only:
+            cmd += ["--only", ",".join(only)]
+        if not tests:
+            cmd += ["--no-tests"]
+        m = measure(cmd, os.environ.copy(), self.work / f"log_{label}_{i}.txt")
+        if timings.exists():
+            m["steps"] = json.loads(timings.read_text())
+        self.fresh(db)
+        return m
+
+    def peer(self, i: int) -> dict:
+        out = self.work / f"peer_{i}.parquet"
+        cmd = [
+            sys.executable,
+            "-m",
+            "kam.peer_pandas",
+            "--landing",
+            str(self.landing),
+            "--out",
+            str(out),
+        ]
+        return measure(cmd, os.environ.copy(), self.work / f"log_peer_{i}.txt")
+
+    def dbt_incremental(self, i: int) -> dict:
+        inc = self.fresh(self.work / "inc" / "kam.duckdb")
+        shutil.copyfile(self.work / "full" / "kam.duckdb", inc)
+        m = measure(
+            self.dbt_cmd("build"),
+            self.env(inc, self.landing_inc),
+            self.work / f"log_incremental_{i}.txt",
+        )
+        return {**m, **self.node_times(f"incremental_{i}")}
+
+    def dbt_rebuild(self, i: int) -> dict:
+        """A full build on the same files as the incremental one; its marts must be equal."""
+        db = self.fresh(self.work / "rebuild" / "kam.duckdb")
+        m = measure(
+            self.dbt_cmd("build"),
+            self.env(db, self.landing_inc),
+            self.work / f"log_rebuild_{i}.txt",
+        )
+        m.update(self.node_times(f"rebuild_{i}"))
+        diffs = compare_databases(self.work / "inc" / "kam.duckdb", db)
+        m["equal_to_incremental"] = not real_differences(diffs)
+        m["differences"] = diffs
+        self.fresh(db)
+        return m
+
+
+MEASUREMENTS = ("dbt_build", "dbt_fixed", "dbt_parse", "floor", "headline_sql", "peer",
+                "dbt_incremental", "dbt_rebuild")  # fmt: skip
+
+
+def run(scale: str, runs: int, only: tuple[str, ...] = MEASUREMENTS, seed: int = 42) -> dict:
+    bench = Bench(scale, seed=seed)
+    started = dt.datetime.now().astimezone()
+    out: dict[str, Any] = {
+        "scale": scale,
+        "started": started.isoformat(timespec="seconds"),
+        "machine": machine(),
+        "resources": bench.res,
+        "data": json.loads((bench.landing / ".complete").read_text()),
+        "increment_rows": bench.increment_rows,
+        "runs": [],
+    }
+    steps = {
+        "dbt_build": bench.dbt_build,
+        "dbt_fixed": bench.dbt_fixed,
+        "dbt_parse": bench.dbt_parse,
+        "floor": bench.floor,
+        "headline_sql": lambda i: bench.floor(i, only=HEADLINE_MODELS, tests=False),
+        "peer": bench.peer,
+        "dbt_incremental": bench.dbt_incremental,
+        "dbt_rebuild": bench.dbt_rebuild,
+    }
+    for i in range(1, runs + 1):
+        figures: dict[str, Any] = {}
+        for name in MEASUREMENTS:
+            if name not in only or (name == "dbt_rebuild" and i > 1):
+                continue
+            print(f"[{scale} run {i}/{runs}] {name} ...", flush=True)
+            figures[name] = steps[name](i)
+            print(f"    {figures[name]['seconds']:.1f} s, peak "
+                  f"{figures[name]['peak_rss_bytes'] / GIB:.2f} GiB, rc {figures[name]['returncode']}",
+                  flush=True)  # fmt: skip
+        out["runs"].append(figures)
+        out["summary"] = summarise(out)
+        save(out)
+    out["finished"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    out["load_average_end"] = load_average()
+    save(out)
+    return out
+
+
+def save(out: dict) -> Path:
+    stamp = out["started"].replace(":", "").replace("-", "")[:15]
+    path = BENCH_DIR / f"{out['scale']}-{stamp}.json"
+    path.write_text(json.dumps(out, indent=2, default=str))
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Summary, targets, table
+# ---------------------------------------------------------------------------------------------
+
+
+def _stats(values: list[float]) -> dict[str, float] | None:
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    return {"median": round(statistics.median(values), 2), "min": round(min(values), 2),
+            "max": round(max(values), 2), "n": len(values)}  # fmt: skip
+
+
+def summarise(out: dict) -> dict:
+    runs = out["runs"]
+    names = sorted({k for r in runs for k in r})
+    summary: dict[str, Any] = {}
+    for name in names:
+        ok = [r[name] for r in runs if name in r and r[name].get("returncode") == 0]
+        summary[name] = {
+            "seconds": _stats([m["seconds"] for m in ok]),
+            "peak_gib": _stats([m["peak_rss_bytes"] / GIB for m in ok]),
+            "failed_runs": sum(1 for r in runs if name in r and r[name].get("returncode") != 0),
+        }
+    summary["targets"] = evaluate(out["scale"], summary)
+    return summary
+
+
+def _median(summary: dict, name: str, field: str = "seconds") -> float | None:
+    stats = (summary.get(name) or {}).get(field)
+    return stats["median"] if stats else None
+
+
+def evaluate(scale: str, summary: dict) -> dict[str, dict]:
+    """Each target of issue 8 with its measured value, PASS/MISS and the margin."""
+    out: dict[str, dict] = {}
+    build, fixed, floor = (_median(summary, n) for n in ("dbt_build", "dbt_fixed", "floor"))
+    if build and fixed is not None and floor:
+        value = (build - fixed) / floor
+        limit = TARGETS["dbt_overhead_ratio"]
+        out["dbt_overhead_ratio"] = {
+            "what": "(dbt build - dbt fixed cost) / floor",
+            "value": round(value, 2), "target": f"<= {limit}", "applies": scale == "medium",
+            "status": "PASS" if value <= limit else "MISS",
+            "margin": f"{(value / limit - 1) * 100:+.0f}% vs target",
+        }  # fmt: skip
+    peer, headline = _median(summary, "peer"), _median(summary, "headline_sql")
+    if peer and headline:
+        value = peer / headline
+        limit = TARGETS["peer_speedup"]
+        out["peer_speedup"] = {
+            "what": "pandas peer / warehouse SQL for the headline metrics",
+            "value": round(value, 2), "target": f">= {limit}", "applies": True,
+            "status": "PASS" if value >= limit else "MISS",
+            "margin": f"{(value / limit - 1) * 100:+.0f}% vs target",
+        }  # fmt: skip
+    peak = _median(summary, "dbt_build", "peak_gib")
+    if peak is not None:
+        limit = TARGETS["large_peak_gib"]
+        out["large_peak_gib"] = {
+            "what": "peak memory of the full dbt build, GiB",
+            "value": round(peak, 2), "target": f"< {limit}", "applies": scale == "large",
+            "status": "PASS" if peak < limit else "MISS",
+            "margin": f"{(peak / limit - 1) * 100:+.0f}% vs target",
+        }  # fmt: skip
+    inc = _median(summary, "dbt_incremental")
+    if inc and build:
+        value = inc / build
+        limit = TARGETS["incremental_ratio"]
+        out["incremental_ratio"] = {
+            "what": "incremental dbt build (one more day) / full dbt build",
+            "value": round(value, 3), "target": f"< {limit}", "applies": True,
+            "status": "PASS" if value < limit else "MISS",
+            "margin": f"{(value / limit - 1) * 100:+.0f}% vs target",
+        }  # fmt: skip
+    return out
+
+
+def table(out: dict) -> str:
+    s = out.get("summary") or summarise(out)
+    lines = [
+        f"scale {out['scale']}, {len(out['runs'])} run(s), {out['started']}; machine: "
+        f"{out['machine']['cpu']}, {out['machine']['cores']} cores, {out['machine']['ram_gib']} GiB; "
+        f"DuckDB {out['resources']['threads']} threads, memory limit {out['resources']['memory_limit']}",
+        "",
+        f"| {'measurement':<16} | {'median s':>9} | {'min s':>9} | {'max s':>9} | {'peak GiB':>8} | fails |",
+        f"|{'-' * 18}|{'-' * 11}|{'-' * 11}|{'-' * 11}|{'-' * 10}|-------|",
+    ]
+    for name in MEASUREMENTS:
+        if name not in s or not isinstance(s[name], dict) or "seconds" not in s[name]:
+            continue
+        sec, mem = s[name]["seconds"], s[name]["peak_gib"]
+        if sec is None:
+            lines.append(
+                f"| {name:<16} | {'-':>9} | {'-':>9} | {'-':>9} | {'-':>8} | {s[name]['failed_runs']:>5} |"
+            )
+            continue
+        lines.append(
+            f"| {name:<16} | {sec['median']:>9.1f} | {sec['min']:>9.1f} | {sec['max']:>9.1f} | "
+            f"{mem['median']:>8.2f} | {s[name]['failed_runs']:>5} |"
+        )
+    lines += ["", "| target | value | target | status | margin |", "|---|---|---|---|---|"]
+    for key, t in s["targets"].items():
+        status = t["status"] if t["applies"] else f"({t['status']}, target set for another scale)"
+        lines.append(f"| {t['what']} | {t['value']} | {t['target']} | {status} | {t['margin']} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kam.bench", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command")
+    floor = sub.add_parser("_floor", help=argparse.SUPPRESS)
+    floor.add_argument("--manifest", required=True)
+    floor.add_argument("--db", required=True)
+    floor.add_argument("--landing", required=True)
+    floor.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    floor.add_argument("--memory-limit", default="8GB")
+    floor.add_argument("--temp-dir", default=str(BENCH_DIR / "tmp" / "floor"))
+    floor.add_argument("--only", default="")
+    floor.add_argument("--no-tests", action="store_true")
+    floor.add_argument("--timings")
+    parser.add_argument("--scale", default="small", choices=["small", "medium", "large"])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--only",
+        default=",".join(MEASUREMENTS),
+        help=f"comma-separated measurements (default all: {','.join(MEASUREMENTS)})",
+    )
+    args = parser.parse_args(argv)
+    if args.command == "_floor":
+        timings = run_floor(
+            Path(args.manifest), Path(args.db), Path(args.landing), threads=args.threads,
+            memory_limit=args.memory_limit, temp_dir=args.temp_dir,
+            only=tuple(x for x in args.only.split(",") if x), tests=not args.no_tests,
+        )  # fmt: skip
+        if args.timings:
+            Path(args.timings).write_text(json.dumps(timings, indent=2))
+        return 0
+    only = tuple(x.strip() for x in args.only.split(",") if x.strip())
+    unknown = set(only) - set(MEASUREMENTS)
+    if unknown:
+        parser.error(f"unknown measurement(s): {', '.join(sorted(unknown))}")
+    out = run(args.scale, args.runs, only=only, seed=args.seed)
+    path = save(out)
+    print(table(out))
+    print(f"\nResults: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""The benchmark's parts (kam/bench.py, kam/peer_pandas.py): not timings, their correctness.
+
+- the pandas peer gives the warehouse's headline numbers, account by account, on the demo;
+- the floor runs the compiled SQL of every model and data test of a real build without dbt;
+- the increment writer, the warehouse comparison, the measurement and the target verdicts.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from kam import bench, peer_pandas
+
+
+def test_peer_gives_the_warehouse_headline_numbers(demo_warehouse, demo_landing, tmp_path):
+    peer = peer_pandas.headline_metrics(demo_landing)
+    path = tmp_path / "peer.parquet"
+    peer.to_parquet(path, index=False)
+    con = duckdb.connect()
+    con.execute(f"attach '{demo_warehouse}' as w (read_only)")
+    con.execute(f"create view p as select * from read_parquet('{path}')")
+    [(as_of,)] = con.sql("select as_of_date from w.intermediate.int_as_of_date").fetchall()
+    assert peer["as_of_date"].iloc[0].date() == as_of
+    [row] = con.sql(
+        """
+        with w as (
+            select s.account_id, s.net_revenue_window, s.abc_class, s.xyz_class,
+                s.coefficient_of_variation, pr.gross_margin, pr.cost_of_sales, pr.net_contribution
+            from w.marts.fct_account_segments as s
+            left join w.marts.fct_account_profitability as pr
+                on pr.account_id = s.account_id and pr.period_type = 'trailing_12m'
+                and pr.is_current_period
+        )
+        select
+            count(*),
+            count(*) filter (where abs(w.net_revenue_window - p.net_revenue_12m) <= 0.01),
+            count(*) filter (where w.abc_class = p.abc_class),
+            count(*) filter (where w.xyz_class = p.xyz_class),
+            count(*) filter (where abs(coalesce(w.coefficient_of_variation, -1)
+                - coalesce(p.coefficient_of_variation, -1)) < 1e-6),
+            count(*) filter (where abs(coalesce(w.gross_margin, -1e9)
+                - coalesce(p.gross_margin_12m, -1e9)) <= 0.01),
+            count(*) filter (where w.cost_of_sales is null
+                or abs(w.cost_of_sales - p.cost_of_sales_12m) <= 0.01),
+            count(*) filter (where abs(coalesce(w.net_contribution, -1e9)
+                - coalesce(p.net_contribution_12m, -1e9)) <= 0.01),
+            (select count(*) from w.marts.fct_account_segments where net_revenue_window != 0)
+        from w join p using (account_id)
+        """  # fmt: skip
+    ).fetchall()
+    total, *matches, buyers = row
+    assert total >= buyers > 0  # every account with revenue is in both
+    assert matches == [total] * len(matches)  # same numbers, account by account
+
+
+def test_floor_runs_every_model_and_test_of_a_build(demo_warehouse, demo_landing, tmp_path):
+    manifest = demo_warehouse.parent / "target" / "manifest.json"
+    db = tmp_path / "floor" / "kam.duckdb"
+    bench.prepare_floor(db, demo_warehouse)
+    timings = bench.run_floor(
+        manifest, db, demo_landing, threads=2, memory_limit="2GB", temp_dir=str(tmp_path / "t")
+    )
+    models = [n for n in json.loads(manifest.read_text())["nodes"].values()
+              if n["resource_type"] == "model"]  # fmt: skip
+    assert timings["test_count"] > 500 and timings["models"] > 0
+    # same fact and same marts as dbt's build
+    tables = ["marts.fct_sales_lines", "marts.fct_account_segments", "marts.dq_reconciliation"]
+    diffs = bench.compare_databases(demo_warehouse, db, tables=tables, check_types=False)
+    assert bench.real_differences(diffs) == {}
+    con = duckdb.connect(str(db), read_only=True)
+    built = {t for (t,) in con.sql("select table_name from duckdb_tables()").fetchall()}
+    con.close()
+    assert {n["name"] for n in models} <= built
+
+
+def test_headline_floor_runs_only_the_ancestors_of_the_headline_marts():
+    nodes = {
+        "model.kam.a": {"resource_type": "model", "name": "a", "depends_on": {"nodes": []}},
+        "model.kam.b": {"resource_type": "model", "name": "b", "depends_on": {"nodes": ["model.kam.a"]}},
+        "model.kam.c": {"resource_type": "model", "name": "c", "depends_on": {"nodes": ["model.kam.b"]}},
+        "model.kam.x": {"resource_type": "model", "name": "x", "depends_on": {"nodes": ["model.kam.a"]}},
+    }  # fmt: skip
+    keep = bench._ancestors(nodes, ("c",))
+    assert keep == {"model.kam.a", "model.kam.b", "model.kam.c"}
+    assert bench._topological(nodes, keep) == ["model.kam.a", "model.kam.b", "model.kam.c"]
+
+
+def test_increment_holds_a_day_late_lines_a_correction_and_a_duplicate(demo_landing, tmp_path):
+    out = tmp_path / "sales_lines_zz.csv"
+    counts = bench.write_increment(demo_landing, out)
+    assert all(n > 0 for n in counts.values()), counts
+    new = pd.read_csv(out, dtype=str)
+    old = pd.read_csv(demo_landing / "sales_lines.csv", dtype=str)
+    assert len(new) == sum(counts.values())
+    assert new["invoice_date"].max() > old["invoice_date"].max()  # a new day
+    assert (new["invoice_id"].str.endswith("-L")).sum() == counts["late"]
+    key = ["invoice_id", "line_number"]
+    both = new.merge(old, on=key, suffixes=("_new", "_old"))
+    assert (both["quantity_new"] != both["quantity_old"]).sum() == 1  # the correction
+    assert len(new.merge(old, how="inner")) >= 1  # the exact duplicate
+
+
+def test_compare_databases_tells_identical_rounding_and_different(tmp_path):
+    def make(path, rows):
+        con = duckdb.connect(str(path))
+        con.execute("create schema marts")
+        con.execute("create table marts.t (id varchar, amount decimal(18, 4), x double)")
+        con.executemany("insert into marts.t values (?, ?, ?)", rows)
+        con.close()
+        return path
+
+    a = make(tmp_path / "a.duckdb", [("1", 1.0, 0.1), ("2", 2.0, 1 / 3)])
+    b = make(tmp_path / "b.duckdb", [("2", 2.0, 1 / 3 + 1e-12), ("1", 1.0, 0.1)])
+    c = make(tmp_path / "c.duckdb", [("1", 1.0001, 0.1), ("2", 2.0, 1 / 3)])
+    d = make(tmp_path / "d.duckdb", [("1", 1.5, 0.1), ("2", 2.0, 1 / 3)])
+    assert bench.compare_databases(a, b, tables=["marts.t"]) == {}
+    assert bench.compare_databases(a, c, tables=["marts.t"])["marts.t"].startswith("within")
+    assert bench.real_differences(bench.compare_databases(a, d, tables=["marts.t"])) != {}
+
+
+def test_measure_reports_wall_time_and_the_child_peak_memory(tmp_path):
+    code = "import time; b = bytearray(200 * 1024 * 1024); time.sleep(0.2)"
+    m = bench.measure([sys.executable, "-c", code], {}, tmp_path / "log.txt")
+    assert m["returncode"] == 0 and m["seconds"] >= 0.2
+    assert m["peak_rss_bytes"] >= 200 * 1024 * 1024
+
+
+def test_targets_pass_and_miss_with_their_margin():
+    def stat(x):
+        return {"median": x, "min": x, "max": x, "n": 1}
+
+    summary = {
+        "dbt_build": {"seconds": stat(100.0), "peak_gib": stat(13.0)},
+        "dbt_fixed": {"seconds": stat(10.0), "peak_gib": stat(0.5)},
+        "floor": {"seconds": stat(80.0), "peak_gib": stat(5.0)},
+        "peer": {"seconds": stat(50.0), "peak_gib": stat(3.0)},
+        "headline_sql": {"seconds": stat(10.0), "peak_gib": stat(3.0)},
+        "dbt_incremental": {"seconds": stat(10.0), "peak_gib": stat(3.0)},
+    }
+    t = bench.evaluate("large", summary)
+    assert t["dbt_overhead_ratio"]["status"] == "PASS"  # 90 / 80 = 1.125
+    assert t["peer_speedup"]["status"] == "MISS" and t["peer_speedup"]["margin"] == "-50% vs target"
+    assert t["large_peak_gib"]["status"] == "MISS" and t["large_peak_gib"]["applies"]
+    assert t["incremental_ratio"]["status"] == "PASS"
+    out = {"scale": "large", "started": "now", "runs": [{}], "summary": {**summary, "targets": t},
+           "machine": {"cpu": "x", "cores": 2, "ram_gib": 1}, "resources": bench.resources("large")}  # fmt: skip
+    text = bench.table(out)
+    assert "| dbt_build" in text and "MISS" in text
+
+
+def test_resources_follow_the_machine():
+    res = bench.resources("medium")
+    assert res["threads"] >= 1
+    assert 1 <= int(res["memory_limit"].removesuffix("GB")) <= 8
+    assert Path(res["temp_dir"]).name == "medium"
+
+
+@pytest.mark.parametrize("scale", ["small", "medium", "large"])
+def test_every_scale_is_known_to_the_generator(scale):
+    from kam import generate
+
+    assert scale in generate.SCALES
