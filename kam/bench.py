@@ -215,9 +215,10 @@ def write_increment(
         "is not null and try_cast(line_number as integer) is not null and invoice_id is not null "
         "and document_type = 'invoice' and try_cast(quantity as decimal(18, 4)) > 0"
     )
+    # the last invoice date as the warehouse reads it (typos beyond p99.9 + 31 days ignored)
     [(last,)] = con.sql(
         "select max(d) from (select try_cast(invoice_date as date) as d from clean) "
-        "where d <= (select quantile_disc(try_cast(invoice_date as date), 0.999) from clean)"
+        "where d <= (select quantile_disc(try_cast(invoice_date as date), 0.999) from clean) + 31"
     ).fetchall()
     new_day = dt.date.fromisoformat(day) if day else last + dt.timedelta(days=1)
     [(busy,)] = con.sql(

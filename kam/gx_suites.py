@@ -311,4 +311,88 @@ SUITES: tuple[MartSuite, ...] = (
         ),
         optional=True,
     ),
+    # --- profitability ----------------------------------------------------------------------------
+    MartSuite(
+        "marts.fct_account_whale_curve",
+        (
+            Check(
+                "ExpectTableRowCountToBeBetween",
+                {
+                    "min_value": scalar("select count(*) from marts.dim_accounts"),
+                    "max_value": scalar("select count(*) from marts.dim_accounts"),
+                },
+                "one row per account, ranked or with the reason it is not",
+            ),
+            Check(
+                "ExpectColumnValuesToBeIncreasing",
+                {
+                    "column": "contribution_rank",
+                    "row_condition": "contribution_rank.notnull()",
+                    "condition_parser": "pandas",
+                },
+                "ranked accounts come in rank order, ready to plot",
+            ),
+        ),
+        optional=True,
+    ),
+    MartSuite(
+        "marts.agg_whale_curve_summary",
+        (
+            Check(
+                "ExpectTableRowCountToBeBetween",
+                {"min_value": 1, "max_value": 1},
+                "one summary row",
+            ),
+            Check(
+                "ExpectColumnPairValuesAToBeGreaterThanB",
+                {
+                    "column_A": "peak_cumulative_net_contribution",
+                    "column_B": "total_net_contribution",
+                    "or_equal": True,
+                    "ignore_row_if": "either_value_is_missing",
+                },
+                "the peak of the whale curve is at least the total contribution",
+            ),
+            Check(
+                "ExpectColumnPairValuesAToBeGreaterThanB",
+                {
+                    "column_A": "account_count",
+                    "column_B": "loss_making_account_count",
+                    "or_equal": True,
+                    "ignore_row_if": "either_value_is_missing",
+                },
+                "no more loss-making accounts than accounts",
+            ),
+        ),
+        optional=True,
+    ),
+    MartSuite(
+        "marts.fct_account_profitability_classes",
+        (
+            Check(
+                "ExpectTableRowCountToBeBetween",
+                {
+                    "min_value": scalar("select count(*) from marts.dim_accounts"),
+                    "max_value": scalar("select count(*) from marts.dim_accounts"),
+                },
+                "every account gets a class (undetermined when its contribution is unknown)",
+            ),
+            Check(
+                "ExpectColumnValuesToNotBeInSet",
+                {
+                    "column": "recommendation",
+                    "value_set": ["withdraw"],
+                    "row_condition": "lifecycle_stage == 'at_risk' and was_productive == True",
+                    "condition_parser": "pandas",
+                },
+                "an at-risk account that used to be productive is never withdrawn",
+            ),
+            Check(
+                "ExpectColumnValuesToNotBeInSet",
+                {"column": "recommendation", "value_set": ["withdraw"], "mostly": 0.7},
+                "alarm bound: withdrawing from more than 30% of accounts means broken rules",
+            ),
+        ),
+        optional=True,
+    ),
 )

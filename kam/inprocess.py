@@ -54,15 +54,6 @@ DEFAULT_PATHS = (
     "models/marts/core",
     "models/marts/data_quality",
 )
-#: Environment variables a build reads; each build sets its own and restores the others after.
-BUILD_ENV_KEYS = (
-    "KAM_DUCKDB_PATH",
-    "KAM_LANDING_DIR",
-    "KAM_MAPPING",
-    "KAM_TEMP_DIR",
-    "DBT_TARGET_PATH",
-    "DBT_LOG_PATH",
-)
 _LOCK = threading.Lock()
 
 

@@ -47,7 +47,8 @@ rep_totals as (
         count(*) filter (where is_key_account and not meets_key_account_minimum)
             as key_accounts_below_minimum_count,
         sum(demand_visits) as demand_visits,
-        sum(planned_visits) as planned_visits,
+        -- rounded: float sums must not exceed capacity by 1e-13
+        round(sum(planned_visits), 6) as planned_visits,
         sum(unserved_visits) as unserved_visits,
         min(overflow_rule_applied) as overflow_rule_applied,
         min(stretch_factor) as stretch_factor
