@@ -14,6 +14,8 @@ Commands
                   never into the published file
   validate        Great Expectations validation of the marts (read-only)
   summary         what was built and where
+  report          the portfolio review: one self-contained HTML page from the published marts
+                  (charts and account lists for a sales director; see kam/report.py)
   contract        print the input contract as Markdown (the README's tables)
   lint            ruff and sqlfluff over the project
 
@@ -235,6 +237,18 @@ def cmd_export_parquet(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from kam import report
+
+    db = Path(args.db) if args.db else db_path()
+    out = Path(args.out) if args.out else None
+    try:
+        report.render_report(db, out, log=say_step)
+    except report.ReportError as exc:
+        return fail(str(exc))
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     land = landing_dir()
@@ -247,6 +261,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if (rc := cmd_publish(args)) != 0:
         return rc
     rc = cmd_summary(args)
+    if rc == 0:
+        rc = cmd_report(argparse.Namespace(db=None, out=None))
     say(f"Done in {time.perf_counter() - t0:.0f} s")
     return rc
 
@@ -310,6 +326,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_build)
     sub.add_parser("validate", help="Great Expectations validation").set_defaults(func=cmd_validate)
     sub.add_parser("summary", help="what was built").set_defaults(func=cmd_summary)
+    p = sub.add_parser("report", help="portfolio review as a self-contained HTML page")
+    p.add_argument("--out", help="HTML file to write (default: reports/portfolio_review.html)")
+    p.add_argument("--db", help="warehouse to read (default: KAM_DUCKDB_PATH or the published one)")
+    p.set_defaults(func=cmd_report)
     sub.add_parser("contract", help="print the input contract").set_defaults(func=cmd_contract)
     sub.add_parser("lint", help="ruff and sqlfluff").set_defaults(func=cmd_lint)
     return parser

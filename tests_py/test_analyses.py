@@ -170,7 +170,8 @@ def test_analysis_compiles_and_runs_without_arguments(compiled, demo_warehouse, 
 def test_portfolio_review_reconciles_to_the_segments(compiled, demo_warehouse):
     rows = run_analysis(compiled, demo_warehouse, "defaults", "portfolio_review")
     [(cells,)] = query(
-        demo_warehouse, "select count(*) from marts.agg_segment_cells where entity_level = 'account'"
+        demo_warehouse,
+        "select count(*) from marts.agg_segment_cells where entity_level = 'account'",
     )
     [(accounts, key_accounts, revenue)] = query(
         demo_warehouse,
@@ -229,8 +230,7 @@ def test_analyses_honour_their_parameters(compiled, demo_warehouse, parameters):
     portfolio = run_analysis(compiled, demo_warehouse, "explicit", "portfolio_review")
     [(in_region,)] = query(
         demo_warehouse,
-        "select count(*) from marts.dim_accounts "
-        f"where region = '{parameters['analysis_region']}'",
+        f"select count(*) from marts.dim_accounts where region = '{parameters['analysis_region']}'",
     )
     assert 0 < sum(r["account_count"] for r in portfolio) == in_region
 

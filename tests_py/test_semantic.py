@@ -42,14 +42,16 @@ MF_BIN = Path(sys.executable).parent / "mf"
 HAS_METRICFLOW = importlib.util.find_spec("metricflow") is not None and MF_BIN.exists()
 needs_metricflow = pytest.mark.skipif(
     not HAS_METRICFLOW,
-    reason="MetricFlow not installed (optional: pip install dbt-metricflow, see docs/semantic_layer.md)",
+    reason="MetricFlow is optional and not installed (see docs/semantic_layer.md)",
 )
 
 
 def _dbt(args: list[str], env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
     proc = subprocess.run(
-        [sys.executable, "-c", "from dbt.cli.main import cli; cli()", *args]
-        + ["--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR)],
+        [
+            *(sys.executable, "-c", "from dbt.cli.main import cli; cli()", *args),
+            *("--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR)),
+        ],
         cwd=PROJECT_DIR,
         env={**os.environ, **env_overrides},
         capture_output=True,
@@ -271,7 +273,9 @@ def _mf(mf_project: Path, demo_warehouse: Path, args: list[str]) -> str:
         text=True,
         timeout=600,
     )
-    assert proc.returncode == 0, f"mf {' '.join(args)}:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}"
+    assert proc.returncode == 0, (
+        f"mf {' '.join(args)}:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}"
+    )
     return proc.stdout
 
 
@@ -324,7 +328,9 @@ def test_metricflow_monthly_net_revenue_equals_the_mart(mf_project, demo_warehou
 def test_metricflow_profitability_scores_and_plan_by_segment_equal_the_marts(
     mf_project, demo_warehouse
 ):
-    metrics = "gross_margin,cost_of_sales,net_contribution,cos_ratio,current_qrc_score,planned_visits"
+    metrics = (
+        "gross_margin,cost_of_sales,net_contribution,cos_ratio,current_qrc_score,planned_visits"
+    )
     rows = _mf_csv(
         mf_project,
         demo_warehouse,
@@ -394,10 +400,11 @@ def test_metricflow_profitability_scores_and_plan_by_segment_equal_the_marts(
 def test_metricflow_saved_query_rep_visit_plan_equals_the_rep_mart(mf_project, demo_warehouse):
     rows = _mf_csv(mf_project, demo_warehouse, ["--saved-query", "rep_visit_plan"], "reps")
     got = {r["rep__rep_name"]: r for r in rows}
+    assert len(got) == len(rows)  # rep names are unique in the demo
     expected = query(
         demo_warehouse,
-        "select rep_name, account_count, planned_visits, demand_visits from marts.fct_rep_visit_plan "
-        "where account_count > 0",
+        "select rep_name, account_count, planned_visits, demand_visits "
+        "from marts.fct_rep_visit_plan where account_count > 0",
     )
     assert expected
     for rep_name, accounts, planned, demand in expected:
