@@ -18,6 +18,5 @@ with counts as (
 
 select *
 from counts
-where
-    quarantined_rows + excluded_rows != rejected_rows
+where quarantined_rows + excluded_rows != rejected_rows
     or rows_in_both > 0

@@ -7,42 +7,27 @@
     'opportunities', 'relationship_assessments', 'account_plans', 'plan_actions'] %}
 with produced_reasons as (
     {%- for entity in entities %}
-        select distinct
-            'stg_landing__{{ entity }}' as model_name,
-            dq_reason as reason_code
-        from {{ ref('stg_landing__' ~ entity) }}
-        where dq_reason is not null
-        union all
-        select distinct
-            'int_{{ entity }}__checked' as model_name,
-            dq_reason as reason_code
-        from {{ ref('int_' ~ entity ~ '__checked') }}
-        where dq_reason is not null
-        union all
+    select distinct 'stg_landing__{{ entity }}' as model_name, dq_reason as reason_code
+    from {{ ref('stg_landing__' ~ entity) }}
+    where dq_reason is not null
+    union all
+    select distinct 'int_{{ entity }}__checked' as model_name, dq_reason as reason_code
+    from {{ ref('int_' ~ entity ~ '__checked') }}
+    where dq_reason is not null
+    union all
     {%- endfor %}
-    select distinct
-        'int_rejected_rows' as model_name,
-        reason_code
-    from {{ ref('int_rejected_rows') }}
+    select distinct 'int_rejected_rows' as model_name, reason_code from {{ ref('int_rejected_rows') }}
     union all
-    select distinct
-        'dq_quarantine' as model_name,
-        reason_code
-    from {{ ref('dq_quarantine') }}
+    select distinct 'dq_quarantine' as model_name, reason_code from {{ ref('dq_quarantine') }}
     union all
-    select distinct
-        'dq_exclusions' as model_name,
-        reason_code
-    from {{ ref('dq_exclusions') }}
+    select distinct 'dq_exclusions' as model_name, reason_code from {{ ref('dq_exclusions') }}
 ),
 
 documented_reasons as (
     select reason_code from {{ ref('dq_reason_codes') }}
 )
 
-select
-    produced_reasons.model_name,
-    produced_reasons.reason_code
+select produced_reasons.model_name, produced_reasons.reason_code
 from produced_reasons
 left join documented_reasons
     on produced_reasons.reason_code = documented_reasons.reason_code

@@ -7,10 +7,7 @@
     a sales-only export, where the cost is unknown).
 -#}
 with periods as (
-    select
-        period_id,
-        period_start_date,
-        period_end_date
+    select period_id, period_start_date, period_end_date
     from {{ ref('int_profitability_periods') }}
     where is_reported
 ),
@@ -38,8 +35,7 @@ activity_cost as (
         on activities.rep_id = reps.rep_id
     inner join periods
         on activities.activity_date between periods.period_start_date and periods.period_end_date
-    where
-        activities.account_id is not null
+    where activities.account_id is not null
         and activities.activity_date <= {{ as_of_date() }}
     group by periods.period_id
 ),
@@ -86,6 +82,5 @@ select
 from mart
 inner join expected
     on mart.period_id = expected.period_id
-where
-    mart.unknown_count = 0
+where mart.unknown_count = 0
     and abs(coalesce(mart.cost_of_sales, 0) - expected.cost_of_sales) > 0.01

@@ -4,10 +4,7 @@
     reps' internal minutes equal the activities' minutes, period by period).
 -#}
 with periods as (
-    select
-        period_id,
-        period_start_date,
-        period_end_date
+    select period_id, period_start_date, period_end_date
     from {{ ref('int_profitability_periods') }}
     where is_reported
 ),
@@ -62,8 +59,7 @@ minute_checks as (
     from source_minutes
     left join account_minutes on source_minutes.period_id = account_minutes.period_id
     left join rep_minutes on source_minutes.period_id = rep_minutes.period_id
-    where
-        abs(coalesce(account_minutes.account_minutes, 0) - coalesce(source_minutes.account_minutes, 0)) > 0.01
+    where abs(coalesce(account_minutes.account_minutes, 0) - coalesce(source_minutes.account_minutes, 0)) > 0.01
         or abs(coalesce(rep_minutes.all_minutes, 0) - coalesce(source_minutes.all_minutes, 0)) > 0.01
 )
 

@@ -34,8 +34,7 @@ select
 from account_side
 left join rep_side
     on account_side.period_id = rep_side.period_id
-where
-    account_side.unknown_count = 0
+where account_side.unknown_count = 0
     and coalesce(rep_side.unknown_count, 0) = 0
     and (
         abs(coalesce(account_side.time_cost, 0) - coalesce(rep_side.time_cost, 0)) > 0.01

@@ -34,8 +34,7 @@ summary as (
 select 'last point is not the total' as failure
 from last_point
 cross join totals
-where
-    abs(last_point.cumulative_net_contribution - totals.total) > 0.01
+where abs(last_point.cumulative_net_contribution - totals.total) > 0.01
     or (totals.total > 0 and abs(last_point.cumulative_contribution_share - 1) > 0.000001)
 union all
 select 'ranks are not 1..n' as failure
@@ -45,7 +44,6 @@ union all
 select 'summary disagrees with the curve' as failure
 from totals
 cross join summary
-where
-    summary.ranked_account_count != totals.ranked
+where summary.ranked_account_count != totals.ranked
     or abs(coalesce(summary.peak_cumulative_net_contribution, 0) - coalesce(totals.peak, 0)) > 0.01
     or (totals.ranked > 0 and summary.loss_making_account_count != totals.loss_making)

@@ -14,16 +14,10 @@ with contributions as (
 ),
 
 composites as (
-    select
-        account_id,
-        'attractiveness' as family,
-        attractiveness_score as composite_score
+    select account_id, 'attractiveness' as family, attractiveness_score as composite_score
     from {{ ref('fct_account_scores') }}
     union all
-    select
-        account_id,
-        'qrc' as family,
-        qrc_score as composite_score
+    select account_id, 'qrc' as family, qrc_score as composite_score
     from {{ ref('fct_account_scores') }}
 )
 
@@ -35,9 +29,8 @@ select
     contributions.effective_weight_total
 from composites
 left join contributions
-    on
-        composites.account_id = contributions.account_id
-        and composites.family = contributions.family
+    on composites.account_id = contributions.account_id
+    and composites.family = contributions.family
 where not (
     (composites.composite_score is null and contributions.contribution_total is null)
     or (

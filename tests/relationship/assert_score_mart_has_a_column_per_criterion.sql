@@ -12,8 +12,7 @@ with criteria as (
 mart_columns as (
     select column_name
     from information_schema.columns
-    where
-        table_schema = '{{ ref('fct_account_scores').schema }}'
+    where table_schema = '{{ ref('fct_account_scores').schema }}'
         and table_name = '{{ ref('fct_account_scores').identifier }}'
         and column_name like '%\_score' escape '\'
         and column_name not in ('attractiveness_score', 'qrc_score')
@@ -25,6 +24,5 @@ select
 from criteria
 full outer join mart_columns
     on criteria.column_name = mart_columns.column_name
-where
-    mart_columns.column_name is null
+where mart_columns.column_name is null
     or (criteria.column_name is null and (select count(*) from criteria) > 0)

@@ -8,8 +8,7 @@ with band_pairs as (
         qrc_bands.band_code as qrc_band
     from {{ ref('score_bands') }} as attractiveness_bands
     cross join {{ ref('score_bands') }} as qrc_bands
-    where
-        attractiveness_bands.family = 'attractiveness'
+    where attractiveness_bands.family = 'attractiveness'
         and qrc_bands.family = 'qrc'
 ),
 
@@ -28,7 +27,6 @@ select
     coalesce(cells.cell_count, 0) as cell_count
 from band_pairs
 full outer join cells
-    on
-        band_pairs.attractiveness_band = cells.attractiveness_band
-        and band_pairs.qrc_band = cells.qrc_band
+    on band_pairs.attractiveness_band = cells.attractiveness_band
+    and band_pairs.qrc_band = cells.qrc_band
 where band_pairs.attractiveness_band is null or coalesce(cells.cell_count, 0) != 1

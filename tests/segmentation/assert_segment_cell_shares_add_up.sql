@@ -6,7 +6,6 @@ select
     sum(margin_share) as margin_share_total
 from {{ ref('agg_segment_cells') }}
 group by entity_level
-having
-    (sum(entity_count) > 0 and abs(sum(entity_share) - 1) > 1e-9)
+having (sum(entity_count) > 0 and abs(sum(entity_share) - 1) > 1e-9)
     or (sum(revenue_share) is not null and abs(sum(revenue_share) - 1) > 1e-9)
     or (sum(margin_share) is not null and abs(sum(margin_share) - 1) > 1e-9)

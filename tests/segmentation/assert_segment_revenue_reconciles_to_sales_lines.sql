@@ -35,8 +35,8 @@ from segments
 cross join sales_lines
 cross join window_check
 where abs(segments.net_revenue - sales_lines.net_revenue) > 0.01
--- the window really is var window_months long and ends on the as-of date
-or segments.window_end_date != {{ as_of_date() }}
-or segments.window_start_date != window_check.window_start_date
-or segments.window_start_date <= cast({{ as_of_date() }} - to_months({{ number_var('window_months') }} + 1) as date)
-or segments.window_start_date > cast({{ as_of_date() }} - to_months({{ number_var('window_months') }}) as date) + 1
+    -- the window really is var window_months long and ends on the as-of date
+    or segments.window_end_date != {{ as_of_date() }}
+    or segments.window_start_date != window_check.window_start_date
+    or segments.window_start_date <= cast({{ as_of_date() }} - to_months({{ number_var('window_months') }} + 1) as date)
+    or segments.window_start_date > cast({{ as_of_date() }} - to_months({{ number_var('window_months') }}) as date) + 1

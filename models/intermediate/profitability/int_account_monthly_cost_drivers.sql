@@ -30,8 +30,7 @@ won_deals as (
         cast(date_trunc('month', closed_date) as date) as closed_month,
         discount_amount
     from {{ ref('int_opportunities') }}
-    where
-        status = 'won'
+    where status = 'won'
         and closed_date <= {{ as_of_date() }}
 ),
 
@@ -87,9 +86,8 @@ final as (
         monthly_won_deals.won_deal_discount_amount
     from monthly_activities
     full outer join monthly_won_deals
-        on
-            monthly_activities.account_id = monthly_won_deals.account_id
-            and monthly_activities.month_start_date = monthly_won_deals.month_start_date
+        on monthly_activities.account_id = monthly_won_deals.account_id
+        and monthly_activities.month_start_date = monthly_won_deals.month_start_date
 )
 
 select * from final

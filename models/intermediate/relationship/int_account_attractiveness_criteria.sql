@@ -87,17 +87,14 @@ scored as (
     left join potential_ranks
         on categorised.account_id = potential_ranks.account_id
     left join score_points as market_position_points
-        on
-            market_position_points.attribute = 'market_position'
-            and categorised.market_position = market_position_points.attribute_value
+        on market_position_points.attribute = 'market_position'
+        and categorised.market_position = market_position_points.attribute_value
     left join score_points as solvency_points
-        on
-            solvency_points.attribute = 'credit_rating'
-            and categorised.credit_rating = solvency_points.attribute_value
+        on solvency_points.attribute = 'credit_rating'
+        and categorised.credit_rating = solvency_points.attribute_value
     left join score_points as strategic_points
-        on
-            strategic_points.attribute = 'strategic_interest'
-            and categorised.strategic_interest = strategic_points.attribute_value
+        on strategic_points.attribute = 'strategic_interest'
+        and categorised.strategic_interest = strategic_points.attribute_value
 ),
 
 final as (

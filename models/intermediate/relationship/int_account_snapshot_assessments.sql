@@ -32,9 +32,8 @@ latest as (
         assessments.score
     from spine
     inner join assessments
-        on
-            spine.account_id = assessments.account_id
-            and spine.snapshot_date >= assessments.assessment_date
+        on spine.account_id = assessments.account_id
+        and assessments.assessment_date <= spine.snapshot_date
     qualify row_number() over (
         partition by spine.account_snapshot_id, assessments.criterion_code
         order by assessments.assessment_date desc, assessments.assessment_id desc

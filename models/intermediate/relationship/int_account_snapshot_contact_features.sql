@@ -46,18 +46,15 @@ active_contacts as (
         role_points.points * seniority_points.points / 100 as access_points
     from spine
     inner join contacts
-        on
-            spine.account_id = contacts.account_id
-            and (contacts.active_from_date is null or spine.snapshot_date >= contacts.active_from_date)
-            and (contacts.left_date is null or spine.snapshot_date < contacts.left_date)
+        on spine.account_id = contacts.account_id
+        and (contacts.active_from_date is null or contacts.active_from_date <= spine.snapshot_date)
+        and (contacts.left_date is null or contacts.left_date > spine.snapshot_date)
     left join score_points as role_points
-        on
-            role_points.attribute = 'decision_role'
-            and contacts.decision_role = role_points.attribute_value
+        on role_points.attribute = 'decision_role'
+        and contacts.decision_role = role_points.attribute_value
     left join score_points as seniority_points
-        on
-            seniority_points.attribute = 'seniority'
-            and contacts.seniority = seniority_points.attribute_value
+        on seniority_points.attribute = 'seniority'
+        and contacts.seniority = seniority_points.attribute_value
 ),
 
 network as (

@@ -42,9 +42,8 @@ window_interactions as (
             as interaction_month_count
     from spine
     inner join account_days
-        on
-            spine.account_id = account_days.account_id
-            and account_days.activity_date between spine.window_start_date and spine.snapshot_date
+        on spine.account_id = account_days.account_id
+        and account_days.activity_date between spine.window_start_date and spine.snapshot_date
     group by spine.account_snapshot_id
 ),
 
@@ -54,9 +53,8 @@ last_interactions as (
         account_days.activity_date as last_interaction_date
     from spine
     asof inner join account_days
-        on
-            spine.account_id = account_days.account_id
-            and spine.snapshot_date >= account_days.activity_date
+        on spine.account_id = account_days.account_id
+        and spine.snapshot_date >= account_days.activity_date
 ),
 
 final as (

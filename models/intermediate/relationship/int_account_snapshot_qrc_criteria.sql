@@ -57,11 +57,11 @@ score_scales as (
 
 scales as (
     select
-    {%- for criterion in linear_criteria %}
-            max(zero_score_at) filter (where criterion_code = '{{ criterion }}') as {{ criterion }}_zero_score_at,
-            max(full_score_at) filter (where criterion_code = '{{ criterion }}') as {{ criterion }}_full_score_at
-            {{- "," if not loop.last }}
-    {%- endfor %}
+        {%- for criterion in linear_criteria %}
+        max(zero_score_at) filter (where criterion_code = '{{ criterion }}') as {{ criterion }}_zero_score_at,
+        max(full_score_at) filter (where criterion_code = '{{ criterion }}') as {{ criterion }}_full_score_at
+        {{- "," if not loop.last }}
+        {%- endfor %}
     from score_scales
 ),
 
@@ -73,12 +73,12 @@ assessment_delivery as (
 assessments_pivoted as (
     select
         account_snapshot_id,
-    {%- for criterion in assessment_criteria %}
+        {%- for criterion in assessment_criteria %}
         max(assessment_score) filter (where criterion_code = '{{ criterion }}') as {{ criterion }}_value,
         max(assessment_date) filter (where criterion_code = '{{ criterion }}') as {{ criterion }}_data_date,
         bool_or(is_stale) filter (where criterion_code = '{{ criterion }}') as {{ criterion }}_is_stale
         {{- "," if not loop.last }}
-    {%- endfor %}
+        {%- endfor %}
     from assessments
     group by account_snapshot_id
 ),
@@ -120,12 +120,12 @@ measured as (
         end as on_time_action_share,
         commitments.latest_judged_due_date,
         assessment_delivery.is_assessments_delivered,
-    {%- for criterion in assessment_criteria %}
+        {%- for criterion in assessment_criteria %}
         assessments_pivoted.{{ criterion }}_value,
         assessments_pivoted.{{ criterion }}_data_date,
         assessments_pivoted.{{ criterion }}_is_stale
         {{- "," if not loop.last }}
-    {%- endfor %}
+        {%- endfor %}
     from spine
     cross join assessment_delivery
     left join sales
@@ -146,21 +146,21 @@ positioned as (
         measured.share_of_wallet / {{ number_var('high_share_of_wallet') }}
             as share_of_wallet_position,
         (measured.product_family_share - scales.product_family_breadth_zero_score_at)
-        / (scales.product_family_breadth_full_score_at - scales.product_family_breadth_zero_score_at)
+            / (scales.product_family_breadth_full_score_at - scales.product_family_breadth_zero_score_at)
             as product_family_breadth_position,
         (measured.job_function_count - scales.contact_network_breadth_zero_score_at)
-        / (scales.contact_network_breadth_full_score_at - scales.contact_network_breadth_zero_score_at)
+            / (scales.contact_network_breadth_full_score_at - scales.contact_network_breadth_zero_score_at)
             as contact_network_breadth_position,
         (measured.interaction_month_share - scales.interaction_regularity_zero_score_at)
-        / (scales.interaction_regularity_full_score_at - scales.interaction_regularity_zero_score_at)
+            / (scales.interaction_regularity_full_score_at - scales.interaction_regularity_zero_score_at)
             as interaction_regularity_position,
         1 - measured.days_since_last_interaction / {{ number_var('interaction_recency_zero_days') }}
             as interaction_recency_position,
         (measured.purchase_month_share - scales.purchase_regularity_zero_score_at)
-        / (scales.purchase_regularity_full_score_at - scales.purchase_regularity_zero_score_at)
+            / (scales.purchase_regularity_full_score_at - scales.purchase_regularity_zero_score_at)
             as purchase_regularity_position,
         (measured.days_since_last_purchase - scales.purchase_recency_zero_score_at)
-        / (scales.purchase_recency_full_score_at - scales.purchase_recency_zero_score_at)
+            / (scales.purchase_recency_full_score_at - scales.purchase_recency_zero_score_at)
             as purchase_recency_position
     from measured
     cross join scales
@@ -170,40 +170,19 @@ positioned as (
 clamped as (
     select
         * replace (
-            case
-                when share_of_wallet_position < 0 then 0 when share_of_wallet_position > 1 then 1 else
-                    share_of_wallet_position
-            end
+            case when share_of_wallet_position < 0 then 0 when share_of_wallet_position > 1 then 1 else share_of_wallet_position end
                 as share_of_wallet_position,
-            case
-                when product_family_breadth_position < 0 then 0 when product_family_breadth_position > 1 then 1 else
-                    product_family_breadth_position
-            end
+            case when product_family_breadth_position < 0 then 0 when product_family_breadth_position > 1 then 1 else product_family_breadth_position end
                 as product_family_breadth_position,
-            case
-                when contact_network_breadth_position < 0 then 0 when contact_network_breadth_position > 1 then 1 else
-                    contact_network_breadth_position
-            end
+            case when contact_network_breadth_position < 0 then 0 when contact_network_breadth_position > 1 then 1 else contact_network_breadth_position end
                 as contact_network_breadth_position,
-            case
-                when interaction_regularity_position < 0 then 0 when interaction_regularity_position > 1 then 1 else
-                    interaction_regularity_position
-            end
+            case when interaction_regularity_position < 0 then 0 when interaction_regularity_position > 1 then 1 else interaction_regularity_position end
                 as interaction_regularity_position,
-            case
-                when interaction_recency_position < 0 then 0 when interaction_recency_position > 1 then 1 else
-                    interaction_recency_position
-            end
+            case when interaction_recency_position < 0 then 0 when interaction_recency_position > 1 then 1 else interaction_recency_position end
                 as interaction_recency_position,
-            case
-                when purchase_regularity_position < 0 then 0 when purchase_regularity_position > 1 then 1 else
-                    purchase_regularity_position
-            end
+            case when purchase_regularity_position < 0 then 0 when purchase_regularity_position > 1 then 1 else purchase_regularity_position end
                 as purchase_regularity_position,
-            case
-                when purchase_recency_position < 0 then 0 when purchase_recency_position > 1 then 1 else
-                    purchase_recency_position
-            end
+            case when purchase_recency_position < 0 then 0 when purchase_recency_position > 1 then 1 else purchase_recency_position end
                 as purchase_recency_position
         )
     from positioned
@@ -219,13 +198,11 @@ final as (
 
         -- share of wallet: saturation (var high_share_of_wallet) scores 100
         clamped.share_of_wallet as share_of_wallet_value,
-        case
-            when clamped.is_sales_window_covered then
-                round(100 * clamped.share_of_wallet_position, 1)
+        case when clamped.is_sales_window_covered then
+            round(100 * clamped.share_of_wallet_position, 1)
         end as share_of_wallet_score,
-        case
-            when clamped.is_sales_window_covered and clamped.share_of_wallet is not null
-                then clamped.last_purchase_date
+        case when clamped.is_sales_window_covered and clamped.share_of_wallet is not null
+            then clamped.last_purchase_date
         end as share_of_wallet_data_date,
         case
             when not clamped.is_sales_window_covered then 'sales history shorter than the window'
@@ -235,13 +212,11 @@ final as (
 
         -- product family breadth
         clamped.product_family_share as product_family_breadth_value,
-        case
-            when clamped.is_sales_window_covered then
-                round(100 * clamped.product_family_breadth_position, 1)
+        case when clamped.is_sales_window_covered then
+            round(100 * clamped.product_family_breadth_position, 1)
         end as product_family_breadth_score,
-        case
-            when clamped.is_sales_window_covered and clamped.product_family_share is not null
-                then clamped.last_purchase_date
+        case when clamped.is_sales_window_covered and clamped.product_family_share is not null
+            then clamped.last_purchase_date
         end as product_family_breadth_data_date,
         case
             when not clamped.is_sales_window_covered then 'sales history shorter than the window'
@@ -266,9 +241,8 @@ final as (
 
         -- contact network breadth
         cast(clamped.job_function_count as double) as contact_network_breadth_value,
-        case
-            when clamped.is_contacts_delivered then
-                round(100 * clamped.contact_network_breadth_position, 1)
+        case when clamped.is_contacts_delivered then
+            round(100 * clamped.contact_network_breadth_position, 1)
         end as contact_network_breadth_score,
         clamped.latest_contact_date as contact_network_breadth_data_date,
         case when not clamped.is_contacts_delivered then 'contacts not delivered' end
@@ -276,9 +250,8 @@ final as (
 
         -- interaction regularity
         clamped.interaction_month_share as interaction_regularity_value,
-        case
-            when clamped.is_activity_window_covered then
-                round(100 * clamped.interaction_regularity_position, 1)
+        case when clamped.is_activity_window_covered then
+            round(100 * clamped.interaction_regularity_position, 1)
         end as interaction_regularity_score,
         case when clamped.is_activity_window_covered then clamped.last_interaction_date end
             as interaction_regularity_data_date,
@@ -289,9 +262,8 @@ final as (
 
         -- interaction recency: never in contact is a measured 0
         cast(clamped.days_since_last_interaction as double) as interaction_recency_value,
-        case
-            when clamped.is_activity_window_covered then
-                coalesce(round(100 * clamped.interaction_recency_position, 1), 0)
+        case when clamped.is_activity_window_covered then
+            coalesce(round(100 * clamped.interaction_recency_position, 1), 0)
         end as interaction_recency_score,
         case when clamped.is_activity_window_covered then clamped.last_interaction_date end
             as interaction_recency_data_date,
@@ -311,9 +283,8 @@ final as (
 
         -- purchase regularity
         clamped.purchase_month_share as purchase_regularity_value,
-        case
-            when clamped.is_sales_window_covered then
-                round(100 * clamped.purchase_regularity_position, 1)
+        case when clamped.is_sales_window_covered then
+            round(100 * clamped.purchase_regularity_position, 1)
         end as purchase_regularity_score,
         case when clamped.is_sales_window_covered then clamped.last_purchase_date end
             as purchase_regularity_data_date,
@@ -322,17 +293,16 @@ final as (
 
         -- purchase recency: never bought is a measured 0
         cast(clamped.days_since_last_purchase as double) as purchase_recency_value,
-        case
-            when clamped.is_sales_window_covered then
-                coalesce(round(100 * clamped.purchase_recency_position, 1), 0)
+        case when clamped.is_sales_window_covered then
+            coalesce(round(100 * clamped.purchase_recency_position, 1), 0)
         end as purchase_recency_score,
         case when clamped.is_sales_window_covered then clamped.last_purchase_date end
             as purchase_recency_data_date,
         case when not clamped.is_sales_window_covered then 'sales history shorter than the window' end
             as purchase_recency_missing_reason,
 
-    -- manual assessments
-    {%- for criterion in assessment_criteria %}
+        -- manual assessments
+        {%- for criterion in assessment_criteria %}
         clamped.{{ criterion }}_value,
         round((clamped.{{ criterion }}_value - 1) * 25, 1) as {{ criterion }}_score,
         clamped.{{ criterion }}_data_date,
@@ -342,7 +312,7 @@ final as (
             when clamped.{{ criterion }}_value is null then 'not assessed'
         end as {{ criterion }}_missing_reason
         {{- "," if not loop.last }}
-    {%- endfor %}
+        {%- endfor %}
     from clamped
 )
 

@@ -78,8 +78,7 @@ daily_family_revenue as (
         product_family,
         sum(net_revenue) as net_revenue
     from sales_lines
-    where
-        is_revenue_line
+    where is_revenue_line
         and line_category in ('product', 'service')
         and product_family is not null
     group by account_id, invoice_date, product_family
@@ -90,12 +89,11 @@ purchase_months as (
         spine.account_snapshot_id,
         -- months counted back from the snapshot date, so a mid-month as-of date still has window_months buckets
         count(distinct date_sub('month', daily_revenue.invoice_date, spine.snapshot_date))
-        filter (where daily_revenue.net_revenue > 0) as purchase_month_count
+            filter (where daily_revenue.net_revenue > 0) as purchase_month_count
     from spine
     inner join daily_revenue
-        on
-            spine.account_id = daily_revenue.account_id
-            and daily_revenue.invoice_date between spine.window_start_date and spine.snapshot_date
+        on spine.account_id = daily_revenue.account_id
+        and daily_revenue.invoice_date between spine.window_start_date and spine.snapshot_date
     group by spine.account_snapshot_id
 ),
 
@@ -105,9 +103,8 @@ window_families as (
         daily_family_revenue.product_family
     from spine
     inner join daily_family_revenue
-        on
-            spine.account_id = daily_family_revenue.account_id
-            and daily_family_revenue.invoice_date between spine.window_start_date and spine.snapshot_date
+        on spine.account_id = daily_family_revenue.account_id
+        and daily_family_revenue.invoice_date between spine.window_start_date and spine.snapshot_date
     group by spine.account_snapshot_id, daily_family_revenue.product_family
     having sum(daily_family_revenue.net_revenue) > 0
 ),
@@ -134,9 +131,8 @@ last_purchases as (
         purchase_days.invoice_date as last_purchase_date
     from spine
     asof inner join purchase_days
-        on
-            spine.account_id = purchase_days.account_id
-            and spine.snapshot_date >= purchase_days.invoice_date
+        on spine.account_id = purchase_days.account_id
+        and spine.snapshot_date >= purchase_days.invoice_date
 ),
 
 final as (

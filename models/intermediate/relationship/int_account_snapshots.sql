@@ -46,8 +46,7 @@ existing as (
     cross join snapshots
     left join first_purchases
         on accounts.account_id = first_purchases.account_id
-    where
-        snapshots.is_current
+    where snapshots.is_current
         or accounts.created_date <= snapshots.snapshot_date
         or first_purchases.first_purchase_month <= snapshots.snapshot_date
         or (accounts.created_date is null and first_purchases.first_purchase_month is null)

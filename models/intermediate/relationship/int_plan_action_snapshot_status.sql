@@ -53,8 +53,7 @@ judged as (
         on actions.plan_id = plans.plan_id
     inner join snapshots
         on actions.due_date between snapshots.window_start_date and snapshots.snapshot_date
-    where
-        actions.completed_date <= snapshots.snapshot_date
+    where actions.completed_date <= snapshots.snapshot_date
         or actions.due_date + to_days({{ number_var('action_grace_days') }}) < snapshots.snapshot_date
 ),
 

@@ -56,43 +56,40 @@ revenue_ranked as (
     select
         joined.*,
         row_number() over (
-            partition by joined.entity_level, joined.snapshot_index
-            order by joined.has_positive_revenue desc, joined.net_revenue_window desc, joined.entity_id asc
+            partition by entity_level, snapshot_index
+            order by has_positive_revenue desc, net_revenue_window desc, entity_id
         ) as revenue_rank,
-        sum(case when joined.has_positive_revenue then joined.net_revenue_window end)
-            over (partition by joined.entity_level, joined.snapshot_index) as total_positive_revenue,
+        sum(case when has_positive_revenue then net_revenue_window end)
+            over (partition by entity_level, snapshot_index) as total_positive_revenue,
         -- running total in rank order (ties broken by id), for the cumulative curve
-        sum(case when joined.has_positive_revenue then joined.net_revenue_window end) over (
-            partition by joined.entity_level, joined.snapshot_index
-            order by joined.has_positive_revenue desc, joined.net_revenue_window desc, joined.entity_id asc
+        sum(case when has_positive_revenue then net_revenue_window end) over (
+            partition by entity_level, snapshot_index
+            order by has_positive_revenue desc, net_revenue_window desc, entity_id
             rows between unbounded preceding and current row
         ) as cumulative_revenue,
         -- total of the entities with a strictly larger revenue: equal revenues share a class
-        coalesce(sum(case when joined.has_positive_revenue then joined.net_revenue_window end) over (
-            partition by joined.entity_level, joined.snapshot_index
-            order by joined.net_revenue_window desc
+        coalesce(sum(case when has_positive_revenue then net_revenue_window end) over (
+            partition by entity_level, snapshot_index
+            order by net_revenue_window desc
             range between unbounded preceding and current row
         ), 0)
-        - joined.net_revenue_window * count(*) over (
-            partition by joined.entity_level, joined.snapshot_index, joined.net_revenue_window
+        - net_revenue_window * count(*) over (
+            partition by entity_level, snapshot_index, net_revenue_window
         ) as prior_revenue,
-        sum(case when joined.has_positive_margin then joined.gross_margin_window end)
-            over (partition by joined.entity_level, joined.snapshot_index) as total_positive_margin,
-        sum(case when joined.has_positive_margin then joined.gross_margin_window end) over (
-            partition by joined.entity_level, joined.snapshot_index
-            order by
-                joined.has_positive_margin desc nulls last,
-                joined.gross_margin_window desc nulls last,
-                joined.entity_id asc
+        sum(case when has_positive_margin then gross_margin_window end)
+            over (partition by entity_level, snapshot_index) as total_positive_margin,
+        sum(case when has_positive_margin then gross_margin_window end) over (
+            partition by entity_level, snapshot_index
+            order by has_positive_margin desc nulls last, gross_margin_window desc nulls last, entity_id
             rows between unbounded preceding and current row
         ) as cumulative_margin,
-        coalesce(sum(case when joined.has_positive_margin then joined.gross_margin_window end) over (
-            partition by joined.entity_level, joined.snapshot_index
-            order by joined.gross_margin_window desc nulls last
+        coalesce(sum(case when has_positive_margin then gross_margin_window end) over (
+            partition by entity_level, snapshot_index
+            order by gross_margin_window desc nulls last
             range between unbounded preceding and current row
         ), 0)
-        - joined.gross_margin_window * count(*) over (
-            partition by joined.entity_level, joined.snapshot_index, joined.gross_margin_window
+        - gross_margin_window * count(*) over (
+            partition by entity_level, snapshot_index, gross_margin_window
         ) as prior_margin
     from joined
 ),
@@ -100,49 +97,25 @@ revenue_ranked as (
 shares as (
     select
         revenue_ranked.*,
-        case
-            when
-                revenue_ranked.has_positive_revenue
-                then cast(revenue_ranked.net_revenue_window / revenue_ranked.total_positive_revenue as double)
-        end
+        case when has_positive_revenue then cast(net_revenue_window / total_positive_revenue as double) end
             as revenue_share,
-        case
-            when
-                revenue_ranked.has_positive_revenue
-                then cast(revenue_ranked.cumulative_revenue / revenue_ranked.total_positive_revenue as double)
-        end
+        case when has_positive_revenue then cast(cumulative_revenue / total_positive_revenue as double) end
             as cumulative_revenue_share,
-        case
-            when
-                revenue_ranked.has_positive_revenue
-                then cast(revenue_ranked.prior_revenue / revenue_ranked.total_positive_revenue as double)
-        end
+        case when has_positive_revenue then cast(prior_revenue / total_positive_revenue as double) end
             as prior_revenue_share,
-        case
-            when
-                revenue_ranked.has_positive_margin
-                then cast(revenue_ranked.gross_margin_window / revenue_ranked.total_positive_margin as double)
-        end
+        case when has_positive_margin then cast(gross_margin_window / total_positive_margin as double) end
             as margin_share,
-        case
-            when
-                revenue_ranked.has_positive_margin
-                then cast(revenue_ranked.cumulative_margin / revenue_ranked.total_positive_margin as double)
-        end
+        case when has_positive_margin then cast(cumulative_margin / total_positive_margin as double) end
             as cumulative_margin_share,
-        case
-            when
-                revenue_ranked.has_positive_margin
-                then cast(revenue_ranked.prior_margin / revenue_ranked.total_positive_margin as double)
-        end
+        case when has_positive_margin then cast(prior_margin / total_positive_margin as double) end
             as prior_margin_share,
         case
-            when revenue_ranked.median_purchase_interval_days is null then {{ number_var('lost_max_days') }}
+            when median_purchase_interval_days is null then {{ number_var('lost_max_days') }}
             else least(
                 {{ number_var('lost_max_days') }},
                 greatest(
                     {{ number_var('lost_min_days') }},
-                    {{ number_var('lost_interval_multiple') }} * revenue_ranked.median_purchase_interval_days
+                    {{ number_var('lost_interval_multiple') }} * median_purchase_interval_days
                 )
             )
         end as lost_threshold_days
@@ -153,39 +126,38 @@ classified as (
     select
         shares.*,
         case
-            when not shares.has_positive_revenue then 'none'
-            when shares.prior_revenue_share < {{ number_var('abc_a_cutoff') }} then 'A'
-            when shares.prior_revenue_share < {{ number_var('abc_b_cutoff') }} then 'B'
+            when not has_positive_revenue then 'none'
+            when prior_revenue_share < {{ number_var('abc_a_cutoff') }} then 'A'
+            when prior_revenue_share < {{ number_var('abc_b_cutoff') }} then 'B'
             else 'C'
         end as abc_class,
         case
-            when shares.gross_margin_window is null then null
-            when not shares.has_positive_margin then 'none'
-            when shares.prior_margin_share < {{ number_var('abc_a_cutoff') }} then 'A'
-            when shares.prior_margin_share < {{ number_var('abc_b_cutoff') }} then 'B'
+            when gross_margin_window is null then null
+            when not has_positive_margin then 'none'
+            when prior_margin_share < {{ number_var('abc_a_cutoff') }} then 'A'
+            when prior_margin_share < {{ number_var('abc_b_cutoff') }} then 'B'
             else 'C'
         end as abc_margin_class,
         case
-            when shares.purchase_month_count_window = 0 then 'no_purchase_in_window'
-            when shares.is_short_history then 'short_history'
-            when shares.coefficient_of_variation is null then 'non_positive_net_revenue'
+            when purchase_month_count_window = 0 then 'no_purchase_in_window'
+            when is_short_history then 'short_history'
+            when coefficient_of_variation is null then 'non_positive_net_revenue'
         end as xyz_class_reason,
         case
-            when shares.purchase_month_count_window = 0 then 'none'
-            when shares.is_short_history then 'new'
-            when shares.coefficient_of_variation is null then 'none'
-            when shares.coefficient_of_variation < {{ number_var('xyz_x_cutoff') }} then 'X'
-            when shares.coefficient_of_variation < {{ number_var('xyz_y_cutoff') }} then 'Y'
+            when purchase_month_count_window = 0 then 'none'
+            when is_short_history then 'new'
+            when coefficient_of_variation is null then 'none'
+            when coefficient_of_variation < {{ number_var('xyz_x_cutoff') }} then 'X'
+            when coefficient_of_variation < {{ number_var('xyz_y_cutoff') }} then 'Y'
             else 'Z'
         end as xyz_class,
         case
-            when shares.first_purchase_date is null then 'prospect'
-            when shares.days_since_last_purchase > shares.lost_threshold_days then 'lost'
-            when shares.is_short_history then 'new'
-            when shares.revenue_z_score < -{{ number_var('at_risk_z_threshold') }} then 'at_risk'
-            when
-                shares.baseline_month_count > 0 and shares.baseline_monthly_stddev = 0
-                and shares.trailing_monthly_revenue < shares.baseline_monthly_revenue then 'at_risk'
+            when first_purchase_date is null then 'prospect'
+            when days_since_last_purchase > lost_threshold_days then 'lost'
+            when is_short_history then 'new'
+            when revenue_z_score < -{{ number_var('at_risk_z_threshold') }} then 'at_risk'
+            when baseline_month_count > 0 and baseline_monthly_stddev = 0
+                and trailing_monthly_revenue < baseline_monthly_revenue then 'at_risk'
             else 'active'
         end as base_lifecycle_stage
     from shares
@@ -195,14 +167,14 @@ with_previous as (
     select
         classified.*,
         case
-            when classified.abc_class = 'none' then 'none'
-            when classified.xyz_class = 'new' then 'new'
-            when classified.xyz_class = 'none' then 'none'
-            else classified.abc_class || classified.xyz_class
+            when abc_class = 'none' then 'none'
+            when xyz_class = 'new' then 'new'
+            when xyz_class = 'none' then 'none'
+            else abc_class || xyz_class
         end as abc_xyz_cell,
         -- snapshots are numbered backwards: the previous one has the next index
-        lead(classified.base_lifecycle_stage) over (
-            partition by classified.segment_entity_id order by classified.snapshot_index
+        lead(base_lifecycle_stage) over (
+            partition by segment_entity_id order by snapshot_index
         ) as previous_base_lifecycle_stage
     from classified
 ),

@@ -83,33 +83,27 @@ measured as (
     select
         joined.*,
         case
-            when
-                joined.annual_potential > 0
-                then cast(greatest(joined.net_revenue_window, 0) / joined.annual_potential as double)
+            when annual_potential > 0 then cast(greatest(net_revenue_window, 0) / annual_potential as double)
         end as revenue_to_potential_ratio,
         -- revenue above the stated potential means the potential is understated: the share is full
         case
-            when
-                joined.annual_potential > 0
-                then least(cast(greatest(joined.net_revenue_window, 0) / joined.annual_potential as double), 1)
+            when annual_potential > 0 then least(cast(greatest(net_revenue_window, 0) / annual_potential as double), 1)
         end as share_of_wallet,
         case
-            when joined.annual_potential is null then 'potential_unknown'
-            when joined.annual_potential <= 0 then 'potential_not_positive'
+            when annual_potential is null then 'potential_unknown'
+            when annual_potential <= 0 then 'potential_not_positive'
         end as share_of_wallet_missing_reason,
-        case when joined.gross_margin_window is not null then 'margin' else 'revenue' end as breadwinner_basis,
+        case when gross_margin_window is not null then 'margin' else 'revenue' end as breadwinner_basis,
         case
-            when joined.gross_margin_window is not null then coalesce(joined.margin_share, 0)
-            else coalesce(joined.revenue_share, 0)
+            when gross_margin_window is not null then coalesce(margin_share, 0)
+            else coalesce(revenue_share, 0)
         end as breadwinner_share,
         case
-            when
-                joined.annual_potential > 0 and joined.median_potential > 0
-                then cast(joined.annual_potential / joined.median_potential as double)
+            when annual_potential > 0 and median_potential > 0 then cast(annual_potential / median_potential as double)
         end as potential_to_median_ratio,
         case
-            when joined.net_revenue_window > 0 and joined.unpaid_service_minutes_window is not null
-                then joined.unpaid_service_minutes_window / (cast(joined.net_revenue_window as double) / 1000)
+            when net_revenue_window > 0 and unpaid_service_minutes_window is not null
+                then unpaid_service_minutes_window / (cast(net_revenue_window as double) / 1000)
         end as support_minutes_per_k_revenue
     from joined
 ),
@@ -117,27 +111,23 @@ measured as (
 typed as (
     select
         measured.*,
-        coalesce(measured.prior_revenue_share < {{ number_var('key_account_revenue_share') }}, false)
-            as is_key_by_revenue,
-        coalesce(measured.is_strategic, false) as is_key_by_strategy,
-        measured.breadwinner_share >= {{ number_var('breadwinner_min_share') }} as is_breadwinner,
+        coalesce(prior_revenue_share < {{ number_var('key_account_revenue_share') }}, false) as is_key_by_revenue,
+        coalesce(is_strategic, false) as is_key_by_strategy,
+        breadwinner_share >= {{ number_var('breadwinner_min_share') }} as is_breadwinner,
         case
-            when measured.potential_to_median_ratio is null then null
-            else
-                measured.potential_to_median_ratio >= {{ number_var('prospect_min_potential_ratio') }}
-                and measured.share_of_wallet < {{ number_var('prospect_max_share_of_wallet') }}
+            when potential_to_median_ratio is null then null
+            else potential_to_median_ratio >= {{ number_var('prospect_min_potential_ratio') }}
+                and share_of_wallet < {{ number_var('prospect_max_share_of_wallet') }}
         end as is_prospect_with_budget,
-        measured.is_renowned as is_image_maker,
-        measured.has_strict_quality_requirements
-        or measured.support_minutes_per_k_revenue > {{ number_var('expert_min_support_minutes_per_k_revenue') }}
+        is_renowned as is_image_maker,
+        has_strict_quality_requirements
+        or support_minutes_per_k_revenue > {{ number_var('expert_min_support_minutes_per_k_revenue') }}
             as is_expert,
         case
-            when measured.annual_potential > 0 then measured.annual_potential >= measured.high_potential_threshold
+            when annual_potential > 0 then annual_potential >= high_potential_threshold
         end as is_high_potential,
         case
-            when
-                measured.share_of_wallet is not null
-                then measured.share_of_wallet >= {{ number_var('high_share_of_wallet') }}
+            when share_of_wallet is not null then share_of_wallet >= {{ number_var('high_share_of_wallet') }}
         end as is_high_share_of_wallet
     from measured
 ),
@@ -146,21 +136,19 @@ relationship as (
     select
         typed.*,
         case
-            when typed.purchase_month_count_window = 0 then 'no_purchase_in_window'
-            when not typed.has_contacts_file then 'contacts_not_delivered'
-            when
-                typed.has_opportunities_file
-                and typed.tenure_months >= {{ number_var('big_r_min_tenure_months') }}
-                and typed.active_month_share >= {{ number_var('big_r_min_active_month_share') }}
-                and typed.contact_function_count >= {{ number_var('big_r_min_functions') }}
-                and typed.opportunity_count_window >= {{ number_var('big_r_min_opportunities') }}
+            when purchase_month_count_window = 0 then 'no_purchase_in_window'
+            when not has_contacts_file then 'contacts_not_delivered'
+            when has_opportunities_file
+                and tenure_months >= {{ number_var('big_r_min_tenure_months') }}
+                and active_month_share >= {{ number_var('big_r_min_active_month_share') }}
+                and contact_function_count >= {{ number_var('big_r_min_functions') }}
+                and opportunity_count_window >= {{ number_var('big_r_min_opportunities') }}
                 then 'long_regular_broad_with_opportunity_flow'
-            when
-                typed.discount_share_window > {{ number_var('transactional_min_discount_share') }}
-                and typed.active_contact_count <= {{ number_var('transactional_max_contacts') }}
+            when discount_share_window > {{ number_var('transactional_min_discount_share') }}
+                and active_contact_count <= {{ number_var('transactional_max_contacts') }}
                 then 'price_driven_few_contacts'
-            when typed.active_contact_count = 0 then 'no_active_contact'
-            when not typed.has_opportunities_file then 'opportunities_not_delivered'
+            when active_contact_count = 0 then 'no_active_contact'
+            when not has_opportunities_file then 'opportunities_not_delivered'
             else 'contacts_without_big_r_breadth'
         end as relationship_type_reason
     from typed
@@ -169,36 +157,35 @@ relationship as (
 final as (
     select
         relationship.*,
-        relationship.is_key_by_revenue or relationship.is_key_by_strategy as is_key_account,
+        is_key_by_revenue or is_key_by_strategy as is_key_account,
         case
-            when relationship.is_key_by_revenue and relationship.is_key_by_strategy then 'revenue_share_and_strategic'
-            when relationship.is_key_by_revenue then 'revenue_share'
-            when relationship.is_key_by_strategy then 'strategic'
+            when is_key_by_revenue and is_key_by_strategy then 'revenue_share_and_strategic'
+            when is_key_by_revenue then 'revenue_share'
+            when is_key_by_strategy then 'strategic'
         end as key_account_rule,
         nullif(concat_ws(
             ',',
-            case when relationship.is_breadwinner then 'breadwinner' end,
-            case when relationship.is_prospect_with_budget then 'prospect_with_budget' end,
-            case when relationship.is_image_maker then 'image_maker' end,
-            case when relationship.is_expert then 'expert' end
+            case when is_breadwinner then 'breadwinner' end,
+            case when is_prospect_with_budget then 'prospect_with_budget' end,
+            case when is_image_maker then 'image_maker' end,
+            case when is_expert then 'expert' end
         ), '') as key_account_types,
-        case relationship.relationship_type_reason
+        case relationship_type_reason
             when 'long_regular_broad_with_opportunity_flow' then 'big_r'
             when 'price_driven_few_contacts' then 'transactional'
             when 'no_active_contact' then 'transactional'
             when 'contacts_without_big_r_breadth' then 'small_r'
             else 'undetermined'
         end as relationship_type,
-        case when relationship.is_high_potential then 'high' when not relationship.is_high_potential then 'low' end
-            as potential_class,
+        case when is_high_potential then 'high' when not is_high_potential then 'low' end as potential_class,
         case
-            when relationship.is_high_potential is null or relationship.is_high_share_of_wallet is null then null
-            when relationship.is_high_potential and relationship.is_high_share_of_wallet then 'maintain'
-            when relationship.is_high_share_of_wallet then 'small_loyal'
-            when relationship.is_high_potential then 'competitor_stronghold'
+            when is_high_potential is null or is_high_share_of_wallet is null then null
+            when is_high_potential and is_high_share_of_wallet then 'maintain'
+            when is_high_share_of_wallet then 'small_loyal'
+            when is_high_potential then 'competitor_stronghold'
             else 'develop'
         end as portfolio_class,
-        relationship.share_of_wallet_missing_reason as portfolio_class_missing_reason
+        share_of_wallet_missing_reason as portfolio_class_missing_reason
     from relationship
 )
 

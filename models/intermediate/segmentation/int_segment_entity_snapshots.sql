@@ -135,9 +135,8 @@ first_purchase_periods as (
         periods.period_index as first_purchase_period_index
     from purchase_dates
     inner join periods
-        on
-            purchase_dates.snapshot_index = periods.snapshot_index
-            and purchase_dates.first_purchase_date between periods.period_start_date and periods.period_end_date
+        on purchase_dates.snapshot_index = periods.snapshot_index
+        and purchase_dates.first_purchase_date between periods.period_start_date and periods.period_end_date
 ),
 
 joined as (
@@ -162,17 +161,14 @@ joined as (
         coalesce(window_totals.baseline_revenue_sum_squares, 0) as baseline_revenue_sum_squares
     from entity_snapshots
     left join purchase_dates
-        on
-            entity_snapshots.segment_entity_id = purchase_dates.segment_entity_id
-            and entity_snapshots.snapshot_index = purchase_dates.snapshot_index
+        on entity_snapshots.segment_entity_id = purchase_dates.segment_entity_id
+        and entity_snapshots.snapshot_index = purchase_dates.snapshot_index
     left join first_purchase_periods
-        on
-            entity_snapshots.segment_entity_id = first_purchase_periods.segment_entity_id
-            and entity_snapshots.snapshot_index = first_purchase_periods.snapshot_index
+        on entity_snapshots.segment_entity_id = first_purchase_periods.segment_entity_id
+        and entity_snapshots.snapshot_index = first_purchase_periods.snapshot_index
     left join window_totals
-        on
-            entity_snapshots.segment_entity_id = window_totals.segment_entity_id
-            and entity_snapshots.snapshot_index = window_totals.snapshot_index
+        on entity_snapshots.segment_entity_id = window_totals.segment_entity_id
+        and entity_snapshots.snapshot_index = window_totals.snapshot_index
 ),
 
 -- months of each series the entity existed in: all of them when the first purchase is older
@@ -201,32 +197,21 @@ series_lengths as (
 statistics as (
     select
         series_lengths.*,
+        case when xyz_month_count > 0 then window_revenue_sum / xyz_month_count end as monthly_revenue_mean,
         case
-            when
-                series_lengths.xyz_month_count > 0
-                then series_lengths.window_revenue_sum / series_lengths.xyz_month_count
-        end as monthly_revenue_mean,
-        case
-            when series_lengths.xyz_month_count > 0
+            when xyz_month_count > 0
                 then sqrt(greatest(
-                    series_lengths.window_revenue_sum_squares / series_lengths.xyz_month_count
-                    - (series_lengths.window_revenue_sum / series_lengths.xyz_month_count)
-                    ^ 2,
-                    0
+                    window_revenue_sum_squares / xyz_month_count - (window_revenue_sum / xyz_month_count) ^ 2, 0
                 ))
         end as monthly_revenue_stddev,
-        series_lengths.trailing_revenue_sum / {{ number_var('snapshot_interval_months') }} as trailing_monthly_revenue,
-        case
-            when
-                series_lengths.baseline_month_count > 0
-                then series_lengths.baseline_revenue_sum / series_lengths.baseline_month_count
-        end
+        trailing_revenue_sum / {{ number_var('snapshot_interval_months') }} as trailing_monthly_revenue,
+        case when baseline_month_count > 0 then baseline_revenue_sum / baseline_month_count end
             as baseline_monthly_revenue,
         case
-            when series_lengths.baseline_month_count > 0
+            when baseline_month_count > 0
                 then sqrt(greatest(
-                    series_lengths.baseline_revenue_sum_squares / series_lengths.baseline_month_count
-                    - (series_lengths.baseline_revenue_sum / series_lengths.baseline_month_count) ^ 2, 0
+                    baseline_revenue_sum_squares / baseline_month_count
+                    - (baseline_revenue_sum / baseline_month_count) ^ 2, 0
                 ))
         end as baseline_monthly_stddev
     from series_lengths
@@ -285,8 +270,7 @@ final as (
             when net_revenue_window = 0
                 then case when unknown_cost_line_count_window = 0 then {{ money('known_gross_margin_window') }} end
             when net_revenue_with_known_cost_window / net_revenue_window >= {{ number_var('min_cost_coverage') }}
-                then
-                    {{ money('known_gross_margin_window * net_revenue_window / nullif(net_revenue_with_known_cost_window, 0)') }}
+                then {{ money('known_gross_margin_window * net_revenue_window / nullif(net_revenue_with_known_cost_window, 0)') }}
         end as gross_margin_window,
         cast(purchase_month_count_window as integer) as purchase_month_count_window,
         cast(purchase_month_count_window as double) / {{ number_var('window_months') }} as active_month_share,
@@ -302,8 +286,7 @@ final as (
         -- the trailing mean of k months varies by stddev / sqrt(k) around the baseline by chance alone
         case
             when baseline_monthly_stddev > 0
-                then
-                    (trailing_monthly_revenue - baseline_monthly_revenue)
+                then (trailing_monthly_revenue - baseline_monthly_revenue)
                     / (baseline_monthly_stddev / sqrt({{ number_var('snapshot_interval_months') }}))
         end as revenue_z_score
     from statistics

@@ -88,8 +88,7 @@ active_contacts as (
     cross join window_bounds
     inner join account_entities
         on contacts.account_id = account_entities.account_id
-    where
-        coalesce(contacts.active_from_date, window_bounds.window_end_date) <= window_bounds.window_end_date
+    where coalesce(contacts.active_from_date, window_bounds.window_end_date) <= window_bounds.window_end_date
         and (contacts.left_date is null or contacts.left_date > window_bounds.window_end_date)
     group by account_entities.segment_entity_id
 ),
@@ -116,11 +115,10 @@ unpaid_services as (
     cross join window_bounds
     inner join account_entities
         on activities.account_id = account_entities.account_id
-    where
-        activities.activity_date between window_bounds.window_start_date and window_bounds.window_end_date
+    where activities.activity_date between window_bounds.window_start_date and window_bounds.window_end_date
         and activities.activity_type in (
             {%- for activity_type in var('unpaid_service_activity_types') %}
-                '{{ activity_type | replace("'", "''") }}'{{ ',' if not loop.last }}
+            '{{ activity_type | replace("'", "''") }}'{{ ',' if not loop.last }}
             {%- endfor %}
         )
         and not coalesce(activities.is_billable, false)
@@ -135,13 +133,9 @@ final as (
         delivered.has_contacts_file,
         delivered.has_opportunities_file,
         delivered.has_activities_file,
-        case
-            when delivered.has_contacts_file then cast(coalesce(active_contacts.active_contact_count, 0) as integer)
-        end
+        case when delivered.has_contacts_file then cast(coalesce(active_contacts.active_contact_count, 0) as integer) end
             as active_contact_count,
-        case
-            when delivered.has_contacts_file then cast(coalesce(active_contacts.contact_function_count, 0) as integer)
-        end
+        case when delivered.has_contacts_file then cast(coalesce(active_contacts.contact_function_count, 0) as integer) end
             as contact_function_count,
         case
             when delivered.has_opportunities_file

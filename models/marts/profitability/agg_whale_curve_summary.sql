@@ -77,9 +77,8 @@ final as (
             as tail_destroyed_contribution,
         case
             when totals.peak_cumulative_net_contribution > 0
-                then
-                    (totals.peak_cumulative_net_contribution - totals.total_net_contribution)
-                    / totals.peak_cumulative_net_contribution
+                then (totals.peak_cumulative_net_contribution - totals.total_net_contribution)
+                / totals.peak_cumulative_net_contribution
         end as tail_destroyed_share_of_peak
     from totals
     cross join as_of

@@ -126,8 +126,7 @@ visits as (
         count(*) as visit_count
     from activities
     cross join window_bounds
-    where
-        activities.activity_type = 'visit'
+    where activities.activity_type = 'visit'
         and activities.account_id is not null
         and activities.activity_date between window_bounds.window_start_date and window_bounds.window_end_date
     group by activities.account_id

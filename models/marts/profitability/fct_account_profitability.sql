@@ -108,9 +108,8 @@ sales_by_period as (
     inner join period_months
         on monthly_sales.month_start_date = period_months.month_start_date
     left join monthly_known_margin
-        on
-            monthly_sales.account_id = monthly_known_margin.account_id
-            and monthly_sales.month_start_date = monthly_known_margin.month_start_date
+        on monthly_sales.account_id = monthly_known_margin.account_id
+        and monthly_sales.month_start_date = monthly_known_margin.month_start_date
     group by monthly_sales.account_id, period_months.period_number
 ),
 
@@ -180,9 +179,8 @@ account_periods as (
         cost_drivers_by_period.won_deal_discount_amount
     from margin_by_period
     full outer join cost_drivers_by_period
-        on
-            margin_by_period.account_id = cost_drivers_by_period.account_id
-            and margin_by_period.period_number = cost_drivers_by_period.period_number
+        on margin_by_period.account_id = cost_drivers_by_period.account_id
+        and margin_by_period.period_number = cost_drivers_by_period.period_number
 ),
 
 source_status as (
@@ -265,14 +263,10 @@ components as (
         coalesce(
             case when not starts_with(rep_time_cost_missing_reason, 'no_') then rep_time_cost_missing_reason end,
             case when not starts_with(travel_expenses_missing_reason, 'no_') then travel_expenses_missing_reason end,
-            case
-                when not starts_with(order_handling_cost_missing_reason, 'no_')
-                    then order_handling_cost_missing_reason
-            end,
-            case
-                when not starts_with(won_deal_discount_cost_missing_reason, 'no_')
-                    then won_deal_discount_cost_missing_reason
-            end
+            case when not starts_with(order_handling_cost_missing_reason, 'no_')
+                then order_handling_cost_missing_reason end,
+            case when not starts_with(won_deal_discount_cost_missing_reason, 'no_')
+                then won_deal_discount_cost_missing_reason end
         ) as unknown_cost_reason
     from component_reasons
 ),
@@ -281,16 +275,14 @@ totals as (
     select
         *,
         case
-            when
-                rep_time_cost_value is null
+            when rep_time_cost_value is null
                 and travel_time_cost_value is null
                 and travel_expenses_value is null
                 and unpaid_service_cost_value is null
                 and order_handling_cost_value is null
                 and won_deal_discount_cost_value is null
                 then null
-            else
-                coalesce(rep_time_cost_value, 0)
+            else coalesce(rep_time_cost_value, 0)
                 + coalesce(travel_time_cost_value, 0)
                 + coalesce(travel_expenses_value, 0)
                 + coalesce(unpaid_service_cost_value, 0)
@@ -346,15 +338,13 @@ compared as (
     left join periods as previous_periods
         on measured.previous_period_number = previous_periods.period_number
     left join measured as previous_period
-        on
-            measured.account_id = previous_period.account_id
-            and measured.previous_period_number = previous_period.period_number
+        on measured.account_id = previous_period.account_id
+        and measured.previous_period_number = previous_period.period_number
     left join periods as last_year_periods
         on measured.last_year_period_number = last_year_periods.period_number
     left join measured as last_year_period
-        on
-            measured.account_id = last_year_period.account_id
-            and measured.last_year_period_number = last_year_period.period_number
+        on measured.account_id = last_year_period.account_id
+        and measured.last_year_period_number = last_year_period.period_number
     where measured.is_reported
 ),
 
@@ -410,27 +400,16 @@ final as (
         cast(coalesce(invoice_count, 0) as bigint) as invoice_count,
         cast(coalesce(credit_note_count, 0) as bigint) as credit_note_count,
         -- cost drivers (quantities of recorded events; null when the source does not cover the period)
-        case
-            when activity_reason in ('activities_not_delivered', 'before_activity_history') then null
-            else cast(coalesce(activity_count, 0) as bigint)
-        end as activity_count,
-        case
-            when activity_reason in ('activities_not_delivered', 'before_activity_history') then null
-            else cast(coalesce(rep_time_minutes, 0) as decimal(18, 4))
-        end as rep_time_minutes,
-        case
-            when activity_reason in ('activities_not_delivered', 'before_activity_history') then null
-            else cast(coalesce(unpaid_service_minutes, 0) as decimal(18, 4))
-        end as unpaid_service_minutes,
-        case
-            when activity_reason in ('activities_not_delivered', 'before_activity_history') then null
-            else cast(coalesce(travel_minutes, 0) as decimal(18, 4))
-        end as travel_minutes,
-        case
-            when won_deal_discount_cost_missing_reason in ('opportunities_not_delivered', 'before_opportunity_history')
-                then null
-            else cast(coalesce(won_deal_count, 0) as bigint)
-        end as won_deal_count,
+        case when activity_reason in ('activities_not_delivered', 'before_activity_history') then null
+            else cast(coalesce(activity_count, 0) as bigint) end as activity_count,
+        case when activity_reason in ('activities_not_delivered', 'before_activity_history') then null
+            else cast(coalesce(rep_time_minutes, 0) as decimal(18, 4)) end as rep_time_minutes,
+        case when activity_reason in ('activities_not_delivered', 'before_activity_history') then null
+            else cast(coalesce(unpaid_service_minutes, 0) as decimal(18, 4)) end as unpaid_service_minutes,
+        case when activity_reason in ('activities_not_delivered', 'before_activity_history') then null
+            else cast(coalesce(travel_minutes, 0) as decimal(18, 4)) end as travel_minutes,
+        case when won_deal_discount_cost_missing_reason in ('opportunities_not_delivered', 'before_opportunity_history')
+            then null else cast(coalesce(won_deal_count, 0) as bigint) end as won_deal_count,
         -- cost of sales, component by component
         {{ money('rep_time_cost_value') }} as rep_time_cost,
         rep_time_cost_missing_reason,
@@ -476,11 +455,9 @@ final as (
         case
             when last_year_net_revenue is null then 'no_history'
             when last_year_net_revenue <= 0 then 'no_prior_revenue'
-            when
-                (coalesce(net_revenue, 0) - last_year_net_revenue) / last_year_net_revenue
+            when (coalesce(net_revenue, 0) - last_year_net_revenue) / last_year_net_revenue
                 > {{ number_var('growth_threshold') }} then 'growing'
-            when
-                (coalesce(net_revenue, 0) - last_year_net_revenue) / last_year_net_revenue
+            when (coalesce(net_revenue, 0) - last_year_net_revenue) / last_year_net_revenue
                 < -{{ number_var('growth_threshold') }} then 'declining'
             else 'stable'
         end as revenue_trend

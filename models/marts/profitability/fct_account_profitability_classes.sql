@@ -31,8 +31,7 @@ with current_trailing_year as (
         net_revenue_growth_vs_previous,
         revenue_trend
     from {{ ref('fct_account_profitability') }}
-    where
-        period_type = 'trailing_12m'
+    where period_type = 'trailing_12m'
         and is_current_period
 ),
 
@@ -110,15 +109,14 @@ matched as (
         rules.rationale
     from rule_inputs
     left join rules
-        on
-            rules.contribution_status in ('any', rule_inputs.contribution_status)
-            and rules.cos_ratio_band in ('any', rule_inputs.cos_ratio_band)
-            and rules.revenue_trend in ('any', rule_inputs.revenue_trend)
-            and rules.lifecycle_stage in ('any', rule_inputs.lifecycle_stage)
-            and rules.abc_class in ('any', rule_inputs.abc_class)
-            and rules.is_key_account in ('any', cast(rule_inputs.is_key_account as varchar))
-            and rules.relationship_type in ('any', rule_inputs.relationship_type)
-            and rules.was_productive in ('any', rule_inputs.was_productive)
+        on rules.contribution_status in ('any', rule_inputs.contribution_status)
+        and rules.cos_ratio_band in ('any', rule_inputs.cos_ratio_band)
+        and rules.revenue_trend in ('any', rule_inputs.revenue_trend)
+        and rules.lifecycle_stage in ('any', rule_inputs.lifecycle_stage)
+        and rules.abc_class in ('any', rule_inputs.abc_class)
+        and rules.is_key_account in ('any', cast(rule_inputs.is_key_account as varchar))
+        and rules.relationship_type in ('any', rule_inputs.relationship_type)
+        and rules.was_productive in ('any', rule_inputs.was_productive)
     qualify row_number() over (partition by rule_inputs.account_id order by rules.priority, rules.rule_id) = 1
 ),
 

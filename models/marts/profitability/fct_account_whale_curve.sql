@@ -21,8 +21,7 @@ with current_trailing_year as (
         net_contribution,
         net_contribution_missing_reason
     from {{ ref('fct_account_profitability') }}
-    where
-        period_type = 'trailing_12m'
+    where period_type = 'trailing_12m'
         and is_current_period
 ),
 
@@ -33,7 +32,7 @@ ranked as (
             when net_contribution is not null
                 then row_number() over (
                     partition by net_contribution is not null
-                    order by net_contribution desc, account_id asc
+                    order by net_contribution desc, account_id
                 )
         end as contribution_rank
     from current_trailing_year

@@ -137,15 +137,13 @@ allocated as (
         account_profitability.net_contribution
     from rep_account_periods
     left join account_period_totals
-        on
-            rep_account_periods.account_id = account_period_totals.account_id
-            and rep_account_periods.period_id = account_period_totals.period_id
+        on rep_account_periods.account_id = account_period_totals.account_id
+        and rep_account_periods.period_id = account_period_totals.period_id
     left join segments
         on rep_account_periods.account_id = segments.account_id
     left join account_profitability
-        on
-            rep_account_periods.account_id = account_profitability.account_id
-            and rep_account_periods.period_id = account_profitability.period_id
+        on rep_account_periods.account_id = account_profitability.account_id
+        and rep_account_periods.period_id = account_profitability.period_id
 ),
 
 segment_rows as (
@@ -213,9 +211,8 @@ unused_rows as (
         rep_periods.cost_per_minute
     from rep_periods
     left join logged_by_rep_period
-        on
-            rep_periods.rep_id = logged_by_rep_period.rep_id
-            and rep_periods.period_id = logged_by_rep_period.period_id
+        on rep_periods.rep_id = logged_by_rep_period.rep_id
+        and rep_periods.period_id = logged_by_rep_period.period_id
 ),
 
 all_rows as (
@@ -318,9 +315,8 @@ final as (
     inner join periods
         on all_rows.period_id = periods.period_id
     left join rep_periods
-        on
-            all_rows.rep_id = rep_periods.rep_id
-            and all_rows.period_id = rep_periods.period_id
+        on all_rows.rep_id = rep_periods.rep_id
+        and all_rows.period_id = rep_periods.period_id
 )
 
 select * from final

@@ -38,39 +38,39 @@ as_of as (
 
 unpivoted as (
     {%- for criterion in attractiveness_criteria %}
-        select
-            account_id,
-            '{{ criterion }}' as criterion_code,
-            {%- if criterion in categorical_criteria %}
-                cast(null as double) as measured_value,
-                {{ criterion }}_category as measured_category,
-            {%- else %}
-                {{ criterion }}_value as measured_value,
-                cast(null as varchar) as measured_category,
-            {%- endif %}
-            {{ criterion }}_score as score,
-            {{ criterion }}_data_date as data_date,
-            cast(null as boolean) as is_stale,
-            {{ criterion }}_missing_reason as missing_reason
-        from attractiveness_criteria
-        union all
+    select
+        account_id,
+        '{{ criterion }}' as criterion_code,
+        {%- if criterion in categorical_criteria %}
+        cast(null as double) as measured_value,
+        {{ criterion }}_category as measured_category,
+        {%- else %}
+        {{ criterion }}_value as measured_value,
+        cast(null as varchar) as measured_category,
+        {%- endif %}
+        {{ criterion }}_score as score,
+        {{ criterion }}_data_date as data_date,
+        cast(null as boolean) as is_stale,
+        {{ criterion }}_missing_reason as missing_reason
+    from attractiveness_criteria
+    union all
     {%- endfor %}
     {%- for criterion in qrc_criteria %}
-        select
-            account_id,
-            '{{ criterion }}' as criterion_code,
-            {{ criterion }}_value as measured_value,
-            cast(null as varchar) as measured_category,
-            {{ criterion }}_score as score,
-            {{ criterion }}_data_date as data_date,
-            {%- if criterion in assessment_criteria %}
-                {{ criterion }}_is_stale as is_stale,
-            {%- else %}
-                cast(null as boolean) as is_stale,
-            {%- endif %}
-            {{ criterion }}_missing_reason as missing_reason
-        from qrc_criteria
-        {{- "\n    union all" if not loop.last }}
+    select
+        account_id,
+        '{{ criterion }}' as criterion_code,
+        {{ criterion }}_value as measured_value,
+        cast(null as varchar) as measured_category,
+        {{ criterion }}_score as score,
+        {{ criterion }}_data_date as data_date,
+        {%- if criterion in assessment_criteria %}
+        {{ criterion }}_is_stale as is_stale,
+        {%- else %}
+        cast(null as boolean) as is_stale,
+        {%- endif %}
+        {{ criterion }}_missing_reason as missing_reason
+    from qrc_criteria
+    {{- "\n    union all" if not loop.last }}
     {%- endfor %}
 ),
 

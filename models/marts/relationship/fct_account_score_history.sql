@@ -21,19 +21,19 @@ final as (
         snapshot_date,
         is_current,
         {%- for family in ['attractiveness', 'qrc'] %}
-            {{ family }}_score,
-            {{ family }}_band,
-            {{ family }}_band_label,
-            {{ family }}_coverage,
-            {{ family }}_score_change,
-            previous_{{ family }}_band,
-            unscored_{{ family }}_criteria,
+        {{ family }}_score,
+        {{ family }}_band,
+        {{ family }}_band_label,
+        {{ family }}_coverage,
+        {{ family }}_score_change,
+        previous_{{ family }}_band,
+        unscored_{{ family }}_criteria,
         {%- endfor %}
         cast(stale_assessment_count as integer) as stale_assessment_count,
-    {%- for criterion in criteria %}
+        {%- for criterion in criteria %}
         {{ criterion }}_score
         {{- "," if not loop.last }}
-    {%- endfor %}
+        {%- endfor %}
     from scores
 )
 

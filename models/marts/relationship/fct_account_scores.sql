@@ -33,25 +33,24 @@ final as (
         scores.account_id,
         scores.snapshot_date as as_of_date,
         {%- for family in ['attractiveness', 'qrc'] %}
-            scores.{{ family }}_score,
-            scores.{{ family }}_band,
-            scores.{{ family }}_band_label,
-            scores.{{ family }}_coverage,
-            scores.{{ family }}_score_change,
-            scores.previous_{{ family }}_band,
-            scores.unscored_{{ family }}_criteria,
+        scores.{{ family }}_score,
+        scores.{{ family }}_band,
+        scores.{{ family }}_band_label,
+        scores.{{ family }}_coverage,
+        scores.{{ family }}_score_change,
+        scores.previous_{{ family }}_band,
+        scores.unscored_{{ family }}_criteria,
         {%- endfor %}
         cast(scores.stale_assessment_count as integer) as stale_assessment_count,
-    {%- for criterion in criteria %}
+        {%- for criterion in criteria %}
         {%- set source = 'attractiveness_criteria' if criterion in attractiveness_criteria else 'qrc_criteria' %}
         scores.{{ criterion }}_score,
         {{ source }}.{{ criterion }}_data_date
-        {%- if criterion in assessment_criteria %}
-            ,
-            qrc_criteria.{{ criterion }}_is_stale
+        {%- if criterion in assessment_criteria %},
+        qrc_criteria.{{ criterion }}_is_stale
         {%- endif %}
         {{- "," if not loop.last }}
-    {%- endfor %}
+        {%- endfor %}
     from scores
     inner join qrc_criteria
         on scores.account_snapshot_id = qrc_criteria.account_snapshot_id

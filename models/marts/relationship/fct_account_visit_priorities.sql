@@ -77,20 +77,18 @@ placed as (
     left join segments
         on scores.account_id = segments.account_id
     left join matrix_cells
-        on
-            scores.attractiveness_band = matrix_cells.attractiveness_band
-            and scores.qrc_band = matrix_cells.qrc_band
+        on scores.attractiveness_band = matrix_cells.attractiveness_band
+        and scores.qrc_band = matrix_cells.qrc_band
 ),
 
 final as (
     select
         placed.*,
-        case
-            when placed.owner_rep_id is not null and placed.is_in_visit_plan then
-                cast(row_number() over (
-                    partition by placed.owner_rep_id, placed.owner_rep_id is not null and placed.is_in_visit_plan
-                    order by placed.cell_priority_rank asc, placed.priority_score desc nulls last, placed.account_id asc
-                ) as integer)
+        case when placed.owner_rep_id is not null and placed.is_in_visit_plan then
+            cast(row_number() over (
+                partition by placed.owner_rep_id, placed.owner_rep_id is not null and placed.is_in_visit_plan
+                order by placed.cell_priority_rank, placed.priority_score desc nulls last, placed.account_id
+            ) as integer)
         end as rep_priority_rank
     from placed
 )

@@ -75,13 +75,12 @@ current_plans as (
             and plans.swot_updated_date > as_of.as_of_date - to_days({{ number_var('swot_stale_days') }})
         ) as current_swot_plan_count,
         avg(cast(plans.is_co_built_with_client as double))
-        filter (where plans.is_co_built_with_client is not null) as co_built_plan_share,
+            filter (where plans.is_co_built_with_client is not null) as co_built_plan_share,
         avg(cast(plans.has_objectives as double))
-        filter (where plans.has_objectives is not null) as objectives_plan_share
+            filter (where plans.has_objectives is not null) as objectives_plan_share
     from plans
     cross join as_of
-    where
-        plans.plan_start_date <= as_of.as_of_date
+    where plans.plan_start_date <= as_of.as_of_date
         and (plans.plan_end_date is null or plans.plan_end_date >= as_of.as_of_date)
     group by plans.owner_rep_id
 ),

@@ -59,12 +59,10 @@ with_team as (
 peer_totals as (
     select
         with_team.*,
-        sum(with_team.score_sum) over (partition by with_team.manager_id, with_team.criterion_code) as team_score_sum,
-        sum(with_team.account_count)
-            over (partition by with_team.manager_id, with_team.criterion_code)
-            as team_account_count,
-        sum(with_team.score_sum) over (partition by with_team.criterion_code) as force_score_sum,
-        sum(with_team.account_count) over (partition by with_team.criterion_code) as force_account_count
+        sum(score_sum) over (partition by manager_id, criterion_code) as team_score_sum,
+        sum(account_count) over (partition by manager_id, criterion_code) as team_account_count,
+        sum(score_sum) over (partition by criterion_code) as force_score_sum,
+        sum(account_count) over (partition by criterion_code) as force_account_count
     from with_team
 ),
 

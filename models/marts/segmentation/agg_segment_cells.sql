@@ -30,7 +30,7 @@ levels as (
     select
         level_name as entity_level,
         {{ as_of_date() }} as as_of_date
-    from (values ('account'), ('group'))
+    from (values ('account'), ('group')) as level_names (level_name)
 ),
 
 by_cell as (
@@ -75,9 +75,8 @@ joined as (
         coalesce(by_cell.positive_gross_margin_window, 0) as positive_gross_margin_window
     from spine
     left join by_cell
-        on
-            spine.entity_level = by_cell.entity_level
-            and spine.abc_xyz_cell = by_cell.abc_xyz_cell
+        on spine.entity_level = by_cell.entity_level
+        and spine.abc_xyz_cell = by_cell.abc_xyz_cell
 ),
 
 final as (

@@ -34,18 +34,10 @@ with_previous as (
     select
         classes.*,
         -- snapshots are numbered backwards in time: the previous one has the next index
-        lead(classes.snapshot_date)
-            over (partition by classes.entity_id order by classes.snapshot_index)
-            as previous_snapshot_date,
-        lead(classes.abc_xyz_cell)
-            over (partition by classes.entity_id order by classes.snapshot_index)
-            as previous_abc_xyz_cell,
-        lead(classes.lifecycle_stage)
-            over (partition by classes.entity_id order by classes.snapshot_index)
-            as previous_lifecycle_stage,
-        lead(classes.net_revenue_window)
-            over (partition by classes.entity_id order by classes.snapshot_index)
-            as previous_net_revenue_window
+        lead(snapshot_date) over (partition by entity_id order by snapshot_index) as previous_snapshot_date,
+        lead(abc_xyz_cell) over (partition by entity_id order by snapshot_index) as previous_abc_xyz_cell,
+        lead(lifecycle_stage) over (partition by entity_id order by snapshot_index) as previous_lifecycle_stage,
+        lead(net_revenue_window) over (partition by entity_id order by snapshot_index) as previous_net_revenue_window
     from classes
 ),
 

@@ -49,10 +49,8 @@ aggregated as (
 
 final as (
     select
-        cast(
-            strftime(from_snapshot_date, '%Y-%m-%d') || '>' || strftime(to_snapshot_date, '%Y-%m-%d')
-            || ':' || from_cell || '>' || to_cell as varchar
-        ) as segment_migration_id,
+        cast(strftime(from_snapshot_date, '%Y-%m-%d') || '>' || strftime(to_snapshot_date, '%Y-%m-%d')
+            || ':' || from_cell || '>' || to_cell as varchar) as segment_migration_id,
         cast(from_snapshot_date as date) as from_snapshot_date,
         cast(to_snapshot_date as date) as to_snapshot_date,
         cast(to_snapshot_index = 0 as boolean) as is_latest_period,
