@@ -209,9 +209,10 @@ def write_increment(
                 "all_varchar=true)"
             )
     con = duckdb.connect()
-    con.execute(f"create temp table lines as {' union all '.join(reads)}")
+    con.execute("set memory_limit = '2GB'")  # views over the files: streams at any scale
+    con.execute(f"create temp view lines as {' union all '.join(reads)}")
     con.execute(
-        "create temp table clean as select * from lines where try_cast(invoice_date as date) "
+        "create temp view clean as select * from lines where try_cast(invoice_date as date) "
         "is not null and try_cast(line_number as integer) is not null and invoice_id is not null "
         "and document_type = 'invoice' and try_cast(quantity as decimal(18, 4)) > 0"
     )
@@ -450,10 +451,9 @@ def run_floor(
     mapping: str | None = None,
 ) -> dict[str, Any]:
     """Load the landing tables and run every model's (or `only`'s ancestors') compiled SQL, then
-    the data tests, in one connection. Returns per-step seconds."""
-    import importlib.util
-    import tempfile
-
+    the data tests, in one connection. Returns per-step seconds. A model that fails is
+    reported and its dependents skipped, as dbt does (another engineer's model may be broken
+    while the benchmark runs)."""
     import duckdb
 
     from kam.landing import LandingReader, create_load_log
@@ -490,51 +490,78 @@ def run_floor(
     }
     if only:
         models &= _ancestors(nodes, only)
-    missing = [uid for uid in models if not nodes[uid].get("compiled_code")]
-    if missing:
-        raise RuntimeError(f"no compiled code in the manifest for {missing[:5]} (build first)")
+    # a model dbt did not compile (skipped after an upstream failure) is skipped here too
+    models = {uid for uid in models if nodes[uid].get("compiled_code")}
     per_model: dict[str, float] = {}
+    failed: dict[str, str] = {}
+    skipped: set[str] = set()
     t0 = time.perf_counter()
     for uid in _topological(nodes, models):
-        t_model = time.perf_counter()
         node = nodes[uid]
-        relation = node["relation_name"]
-        con.execute(f"create schema if not exists {node['schema']}")
-        if node["language"] == "python":
-            with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
-                f.write(node["compiled_code"].lstrip())
-            try:
-                spec = importlib.util.spec_from_file_location(node["name"], f.name)
-                module = importlib.util.module_from_spec(spec)
-                spec.loader.exec_module(module)
-                result = module.model(
-                    module.dbtObj(lambda name: con.sql(f"select * from {name}")), con
-                )
-            finally:
-                os.unlink(f.name)
-            con.register("floor_python_result", result)
-            con.execute(f"create or replace table {relation} as select * from floor_python_result")
-            con.unregister("floor_python_result")
-        else:
-            kind = "view" if node["config"]["materialized"] == "view" else "table"
-            con.execute(f"create or replace {kind} {relation} as {node['compiled_code']}")
+        if any(d in failed or d in skipped for d in node["depends_on"]["nodes"]):
+            skipped.add(uid)
+            continue
+        t_model = time.perf_counter()
+        try:
+            _floor_model(con, node)
+        except Exception as exc:  # as dbt: the model fails, its dependents are skipped
+            failed[uid] = str(exc).strip().splitlines()[0][:200]
         per_model[node["name"]] = time.perf_counter() - t_model
     timings["models"] = time.perf_counter() - t0
     if tests:
         t0 = time.perf_counter()
-        ran = 0
-        for uid, node in nodes.items():
-            if node["resource_type"] != "test" or not node.get("compiled_code"):
+        ran = errors = 0
+        for node in nodes.values():
+            deps = node["depends_on"]["nodes"] if node["resource_type"] == "test" else []
+            if not node.get("compiled_code") or not deps:
                 continue
-            if not all(d in models or d.startswith("source.") for d in node["depends_on"]["nodes"]):
+            if not all(d in models or d.startswith("source.") for d in deps):
                 continue
-            con.sql(f"select count(*) from ({node['compiled_code']}) as floor_test").fetchall()
+            if any(d in failed or d in skipped for d in deps):
+                continue
+            try:
+                con.sql(f"select count(*) from ({node['compiled_code']}) as floor_test").fetchall()
+            except duckdb.Error:
+                errors += 1
             ran += 1
         timings["tests"] = time.perf_counter() - t0
         timings["test_count"] = ran
+        timings["test_errors"] = errors
     con.close()
     slowest = sorted(per_model.items(), key=lambda kv: -kv[1])[:15]
-    return {**timings, "slowest_models": {k: round(v, 2) for k, v in slowest}}
+    return {
+        **timings,
+        "failed_models": failed,
+        "skipped_models": len(skipped),
+        "slowest_models": {k: round(v, 2) for k, v in slowest},
+    }
+
+
+def _floor_model(con, node: dict) -> None:
+    """One model: its compiled SQL as a table (or view), or its Python function's result."""
+    import importlib.util
+    import tempfile
+
+    relation = node["relation_name"]
+    con.execute(f"create schema if not exists {node['schema']}")
+    if node["language"] == "python":
+        with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+            f.write(node["compiled_code"].lstrip())
+        try:
+            spec = importlib.util.spec_from_file_location(node["name"], f.name)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            result = module.model(module.dbtObj(lambda name: con.sql(f"select * from {name}")), con)
+        finally:
+            os.unlink(f.name)
+        con.register("floor_python_result", result)
+        try:
+            con.execute(f"create or replace table {relation} as select * from floor_python_result")
+        finally:
+            con.unregister("floor_python_result")
+    else:
+        kind = "view" if node["config"]["materialized"] == "view" else "table"
+        con.execute(f"create or replace {kind} {relation} as {node['compiled_code']}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -640,6 +667,8 @@ class Bench:
         m = measure(
             self.dbt_cmd("build"), self.env(db, self.landing), self.work / f"log_build_{i}.txt"
         )
+        # the floor runs this build's compiled SQL (later dbt commands rewrite manifest.json)
+        shutil.copyfile(self.target / "manifest.json", self.work / "manifest_build.json")
         return {**m, **self.node_times(f"build_{i}")}
 
     def dbt_fixed(self, i: int) -> dict:
@@ -662,8 +691,7 @@ class Bench:
         label = "headline" if only else "floor"
         db = self.work / label / "kam.duckdb"
         prepare_floor(db, self.work / "full" / "kam.duckdb")
-        manifest = self.work / f"manifest_{label}.json"
-        shutil.copyfile(self.target / "manifest.json", manifest)
+        manifest = self.work / "manifest_build.json"
         timings = self.work / f"{label}_{i}.json"
         cmd = [sys.executable, "-m", "kam.bench", "_floor", "--manifest", str(manifest), "--db",
                str(db), "--landing", str(self.landing), "--threads", str(self.res["threads"]),
@@ -788,11 +816,13 @@ def summarise(out: dict) -> dict:
     names = sorted({k for r in runs for k in r})
     summary: dict[str, Any] = {}
     for name in names:
-        ok = [r[name] for r in runs if name in r and r[name].get("returncode") == 0]
+        # dbt exits 1 as soon as one test fails: such runs are kept, their failures listed
+        done = [r[name] for r in runs if name in r]
         summary[name] = {
-            "seconds": _stats([m["seconds"] for m in ok]),
-            "peak_gib": _stats([m["peak_rss_bytes"] / GIB for m in ok]),
-            "failed_runs": sum(1 for r in runs if name in r and r[name].get("returncode") != 0),
+            "seconds": _stats([m["seconds"] for m in done]),
+            "peak_gib": _stats([m["peak_rss_bytes"] / GIB for m in done]),
+            "failed_runs": sum(1 for m in done if m.get("returncode") != 0),
+            "failed_nodes": sorted({n for m in done for n in m.get("failed_nodes", [])}),
         }
     summary["targets"] = evaluate(out["scale"], summary)
     return summary

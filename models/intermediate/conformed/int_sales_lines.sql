@@ -3,10 +3,102 @@
     (product, service, postage, fee, discount, ...) and whether the line counts as revenue.
     Amounts: gross = quantity x unit price; net = gross less the discount (a credit note
     refunds the discounted amount, so its discount reduces the refund).
+
+    Incremental, by invoice: a line depends on its own checked row, its currency's rates and
+    its product's category, so a delta build recomputes the invoices recomputed by
+    int_sales_lines__checked plus those with a line whose currency rates, non-product code or
+    service flag changed since the last build; a full build follows a full upstream build or a
+    change of this model's code. The recomputed invoices are handed to fct_sales_lines.
 -#}
+{#- A delta run: the table exists and no full refresh was asked (see stg_landing__sales_lines). -#}
+{%- set is_delta_run = execute and model.resource_type == 'model' and not should_full_refresh()
+    and load_relation(this) is not none -%}
+{%- set prepare -%}{% raw %}
+    {%- set is_delta_run = model.resource_type == 'model' and not should_full_refresh()
+        and load_relation(this) is not none -%}
+    create schema if not exists incremental_state;
+    create table if not exists incremental_state.checked__delta (invoice_id varchar, is_full boolean);
+    create table if not exists incremental_state.int_sales_lines__delta (invoice_id varchar, is_full boolean);
+    create table if not exists incremental_state.int_sales_lines__deps (kind varchar, key varchar, value varchar);
+    create or replace table incremental_state.int_sales_lines__deps_now as
+    select 'config' as kind, '' as key, '{{ local_md5(model.raw_code) }}' as value
+    union all
+    select
+        'currency',
+        currency,
+        cast(struct_pack(valid_from_date := valid_from_date, rate := rate_to_reporting) as varchar)
+    from {{ ref('currency_rates') }}
+    union all
+    select
+        'product',
+        upper(product_id),
+        cast(struct_pack(line_category := line_category, counts_as_revenue := counts_as_revenue) as varchar)
+    from {{ ref('non_product_codes') }}
+    union all
+    select 'product', product_id, 'service'
+    from {{ ref('int_products__checked') }}
+    where dq_reason is null and is_service;
+    create or replace table incremental_state.int_sales_lines__run as
+    select
+        {{ 'false' if is_delta_run else 'true' }}
+        or exists (select 1 from incremental_state.checked__delta where is_full)
+        or (select max(value) from incremental_state.int_sales_lines__deps where kind = 'config')
+        is distinct from (select max(value) from incremental_state.int_sales_lines__deps_now where kind = 'config')
+            as is_full;
+    create or replace table incremental_state.int_sales_lines__affected as
+    {% if is_delta_run %}
+        with changed as (
+            (select * from incremental_state.int_sales_lines__deps except select * from incremental_state.int_sales_lines__deps_now)
+            union
+            (select * from incremental_state.int_sales_lines__deps_now except select * from incremental_state.int_sales_lines__deps)
+        )
+
+        select invoice_id from incremental_state.checked__delta where not is_full
+        union
+        select lines.invoice_id
+        from {{ this }} as lines
+        where
+            lines.original_currency in (select key from changed where kind = 'currency')
+            or lines.product_id in (select key from changed where kind = 'product');
+        delete from {{ this }}
+        where
+            (select r.is_full from incremental_state.int_sales_lines__run as r)
+            or invoice_id in (select invoice_id from incremental_state.int_sales_lines__affected);
+    {% else %}
+        select cast(null as varchar) as invoice_id where false;
+    {% endif %}
+{% endraw %}{%- endset -%}
+{%- set hand_over -%}{% raw %}
+    delete from incremental_state.int_sales_lines__delta
+    where (select r.is_full from incremental_state.int_sales_lines__run as r);
+    insert into incremental_state.int_sales_lines__delta
+    select null, true
+    where (select r.is_full from incremental_state.int_sales_lines__run as r)
+    union all
+    select invoice_id, false
+    from incremental_state.int_sales_lines__affected
+    where not (select r.is_full from incremental_state.int_sales_lines__run as r);
+    delete from incremental_state.checked__delta;
+    create or replace table incremental_state.int_sales_lines__deps as
+    select * from incremental_state.int_sales_lines__deps_now;
+{% endraw %}{%- endset -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=[prepare],
+    post_hook=[hand_over],
+) }}
 with clean_lines as (
     select * from {{ ref('int_sales_lines__checked') }}
-    where dq_reason is null
+    where
+        dq_reason is null
+        {% if is_delta_run %}
+            and (
+                (select r.is_full from incremental_state.int_sales_lines__run as r)
+                or invoice_id in (select a.invoice_id from incremental_state.int_sales_lines__affected as a)
+            )
+        {% endif %}
 ),
 
 currency_rates as (

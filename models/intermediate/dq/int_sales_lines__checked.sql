@@ -3,12 +3,118 @@
     that need other rows or other entities: exact duplicates, conflicting keys, orphan accounts
     and products (only when that entity's file was delivered), unknown currencies and dates too
     far after the as-of date.
+
+    Incremental, by invoice: every cross-row rule (exact duplicates, conflicting keys, numbering
+    of lines without a number) looks only at rows of the same invoice_id, and the other rules at
+    the row and the reference lists. So a delta build recomputes, from staging, every row of the
+    invoices that (a) received new lines (incremental_state.stg_sales_lines__delta), (b) have a
+    line whose account, product or currency entered or left the reference lists since the last
+    build, or (c) have a line in the far-future zone (after the as-of date + max_future_days, or
+    flagged far-future last time: the as-of date moves with the data). Everything else is
+    unchanged by construction. A full build happens on the first build, on --full-refresh, after
+    a full restage, and when max_future_days, the presence of an accounts or products file, or
+    this model's code changed. The recomputed invoices are handed to int_sales_lines.
 -#}
+{#- A delta run: the table exists and no full refresh was asked (written out rather than with
+    is_incremental() so that the unit tests always test the full build; see stg_landing__sales_lines). -#}
+{%- set is_delta_run = execute and model.resource_type == 'model' and not should_full_refresh()
+    and load_relation(this) is not none -%}
+{%- set prepare -%}{% raw %}
+    {%- set is_delta_run = model.resource_type == 'model' and not should_full_refresh()
+        and load_relation(this) is not none -%}
+    create schema if not exists incremental_state;
+    create table if not exists incremental_state.stg_sales_lines__delta (invoice_id varchar, is_full boolean);
+    create table if not exists incremental_state.checked__delta (invoice_id varchar, is_full boolean);
+    create table if not exists incremental_state.checked__deps (kind varchar, key varchar);
+    -- what the rules read besides the invoice's own rows (a row's status changes only with these)
+    create or replace table incremental_state.checked__deps_now as
+    select
+        'config' as kind,
+        '{{ number_var("max_future_days") }}|{{ local_md5(model.raw_code) }}|'
+        || exists (select 1 from {{ ref('int_accounts__checked') }} where dq_reason is null) || '|'
+        || exists (select 1 from {{ ref('int_products__checked') }} where dq_reason is null) as key
+    union all
+    select distinct 'account', account_id from {{ ref('int_accounts__checked') }} where dq_reason is null
+    union all
+    select distinct 'product', product_id from {{ ref('int_products__checked') }} where dq_reason is null
+    union all
+    select distinct 'product', upper(product_id) from {{ ref('non_product_codes') }}
+    union all
+    select 'currency', currency || '@' || cast(min(valid_from_date) as varchar)
+    from {{ ref('currency_rates') }}
+    group by currency;
+    create or replace table incremental_state.checked__run as
+    select
+        {{ 'false' if is_delta_run else 'true' }}
+        or exists (select 1 from incremental_state.stg_sales_lines__delta where is_full)
+        or (select max(key) from incremental_state.checked__deps where kind = 'config')
+        is distinct from (select max(key) from incremental_state.checked__deps_now where kind = 'config')
+            as is_full;
+    create or replace table incremental_state.checked__affected as
+    {% if is_delta_run %}
+        with changed as (
+            (select * from incremental_state.checked__deps except select * from incremental_state.checked__deps_now)
+            union
+            (select * from incremental_state.checked__deps_now except select * from incremental_state.checked__deps)
+        )
+
+        select invoice_id from incremental_state.stg_sales_lines__delta where not is_full
+        union
+        select checked.invoice_id
+        from {{ this }} as checked
+        where
+            checked.account_id in (select key from changed where kind = 'account')
+            or checked.product_id in (select key from changed where kind = 'product')
+            or checked.currency in (select split_part(key, '@', 1) from changed where kind = 'currency')
+            or checked.invoice_date > {{ as_of_date() }} + to_days({{ number_var('max_future_days') }})
+            or (checked.dq_reason = 'date_out_of_range' and checked.dq_detail like 'invoice_date %');
+        delete from {{ this }}
+        where
+            (select r.is_full from incremental_state.checked__run as r)
+            or invoice_id in (select invoice_id from incremental_state.checked__affected)
+            or (invoice_id is null and exists (
+                select 1 from incremental_state.checked__affected where invoice_id is null
+            ));
+    {% else %}
+        select cast(null as varchar) as invoice_id where false;
+    {% endif %}
+{% endraw %}{%- endset -%}
+{%- set hand_over -%}{% raw %}
+    delete from incremental_state.checked__delta where (select r.is_full from incremental_state.checked__run as r);
+    insert into incremental_state.checked__delta
+    select null, true
+    where (select r.is_full from incremental_state.checked__run as r)
+    union all
+    select invoice_id, false
+    from incremental_state.checked__affected
+    where not (select r.is_full from incremental_state.checked__run as r);
+    -- consumed: the staged lines' invoices are recomputed
+    delete from incremental_state.stg_sales_lines__delta;
+    create or replace table incremental_state.checked__deps as
+    select * from incremental_state.checked__deps_now;
+{% endraw %}{%- endset -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=[prepare],
+    post_hook=[hand_over],
+) }}
 {%- set value_columns = ['invoice_id', 'line_number', 'account_id', 'product_id', 'rep_id', 'invoice_date',
     'quantity', 'unit_price', 'discount_amount', 'currency', 'document_type', 'account_name', 'country',
     'product_name', 'product_family'] %}
 with staged as (
     select * from {{ ref('stg_landing__sales_lines') }}
+    {% if is_delta_run %}
+        -- whole invoices: the cross-row rules only look inside an invoice
+        where
+            (select r.is_full from incremental_state.checked__run as r)
+            or invoice_id in (select a.invoice_id from incremental_state.checked__affected as a)
+            or (invoice_id is null and exists (
+                select 1 from incremental_state.checked__affected as a
+                where a.invoice_id is null
+            ))
+    {% endif %}
 ),
 
 clean_accounts as (

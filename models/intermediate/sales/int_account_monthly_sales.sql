@@ -4,7 +4,56 @@
     Margin: when at least var min_cost_coverage of the net revenue has a known cost, the gross
     margin is extrapolated from the known part (cost_coverage_share says how much was known);
     below that it is null, never zero.
+
+    Incremental, by account x month: a delta build recomputes, from the whole fact, the groups
+    whose lines fct_sales_lines replaced (incremental_state.fct_sales_lines__delta); a full
+    build follows a full upstream build or a change of min_cost_coverage or of this model's code.
 -#}
+{#- A delta run: the table exists and no full refresh was asked (see stg_landing__sales_lines). -#}
+{%- set is_delta_run = execute and model.resource_type == 'model' and not should_full_refresh()
+    and load_relation(this) is not none -%}
+{%- set prepare -%}{% raw %}
+    {%- set is_delta_run = model.resource_type == 'model' and not should_full_refresh()
+        and load_relation(this) is not none -%}
+    create schema if not exists incremental_state;
+    create table if not exists incremental_state.fct_sales_lines__delta (
+        account_id varchar, month_start_date date, is_full boolean
+    );
+    create table if not exists incremental_state.account_monthly_sales__config (config varchar);
+    create or replace table incremental_state.account_monthly_sales__config_now as
+    select '{{ number_var("min_cost_coverage") }}|{{ local_md5(model.raw_code) }}' as config;
+    create or replace table incremental_state.account_monthly_sales__run as
+    select
+        {{ 'false' if is_delta_run else 'true' }}
+        or exists (select 1 from incremental_state.fct_sales_lines__delta where is_full)
+        or (select max(config) from incremental_state.account_monthly_sales__config)
+        is distinct from (select max(config) from incremental_state.account_monthly_sales__config_now)
+            as is_full;
+    create or replace table incremental_state.account_monthly_sales__affected as
+    select distinct account_id, month_start_date
+    from incremental_state.fct_sales_lines__delta
+    where not is_full;
+    {% if is_delta_run %}
+        delete from {{ this }}
+        where
+            (select is_full from incremental_state.account_monthly_sales__run)
+            or (account_id, month_start_date) in (
+                select account_id, month_start_date from incremental_state.account_monthly_sales__affected
+            );
+    {% endif %}
+{% endraw %}{%- endset -%}
+{%- set hand_over -%}{% raw %}
+    delete from incremental_state.fct_sales_lines__delta;
+    create or replace table incremental_state.account_monthly_sales__config as
+    select * from incremental_state.account_monthly_sales__config_now;
+{% endraw %}{%- endset -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=[prepare],
+    post_hook=[hand_over],
+) }}
 with sales_lines as (
     select
         account_id,
@@ -21,6 +70,16 @@ with sales_lines as (
         cost_of_goods,
         gross_margin
     from {{ ref('fct_sales_lines') }}
+    {% if is_delta_run %}
+        where
+            (select r.is_full from incremental_state.account_monthly_sales__run as r)
+            or (account_id, invoice_month) in (
+                select
+                    a.account_id,
+                    a.month_start_date
+                from incremental_state.account_monthly_sales__affected as a
+            )
+    {% endif %}
 ),
 
 monthly as (
@@ -58,7 +117,9 @@ final as (
         coalesce(returns_amount, 0) as returns_amount,
         coalesce(discounts_amount, 0) as discounts_amount,
         net_revenue,
-        case when net_revenue != 0 then coalesce(net_revenue_with_known_cost, 0) / net_revenue end as cost_coverage_share,
+        case
+            when net_revenue != 0 then coalesce(net_revenue_with_known_cost, 0) / net_revenue
+        end as cost_coverage_share,
         case
             when net_revenue = 0 then known_gross_margin
             when net_revenue_with_known_cost / net_revenue >= {{ number_var('min_cost_coverage') }}

@@ -2,9 +2,109 @@
     One row per clean sales line, in the reporting currency, with its cost of goods and gross
     margin. Cost of goods: the product's unit cost; else the family margin rate of seed
     family_margin_rates; else unknown (null, cost_basis 'unknown'), never zero.
+
+    Incremental, by invoice: a line depends on its int_sales_lines row, its product (family,
+    unit cost) and its family's margin rate, so a delta build recomputes the invoices
+    recomputed by int_sales_lines plus those with a line whose product or family margin rate
+    changed since the last build (products derived from the sales lines change with new lines);
+    a full build follows a full upstream build or a change of this model's code. The account x
+    month groups those invoices touch, before and after, are handed to int_account_monthly_sales.
 -#}
+{#- A delta run: the table exists and no full refresh was asked (see stg_landing__sales_lines). -#}
+{%- set is_delta_run = execute and model.resource_type == 'model' and not should_full_refresh()
+    and load_relation(this) is not none -%}
+{%- set prepare -%}{% raw %}
+    {%- set is_delta_run = model.resource_type == 'model' and not should_full_refresh()
+        and load_relation(this) is not none -%}
+    create schema if not exists incremental_state;
+    create table if not exists incremental_state.int_sales_lines__delta (invoice_id varchar, is_full boolean);
+    create table if not exists incremental_state.fct_sales_lines__delta (
+        account_id varchar, month_start_date date, is_full boolean
+    );
+    create table if not exists incremental_state.fct_sales_lines__deps (kind varchar, key varchar, value varchar);
+    create or replace table incremental_state.fct_sales_lines__deps_now as
+    select 'config' as kind, '' as key, '{{ local_md5(model.raw_code) }}' as value
+    union all
+    select
+        'product',
+        product_id,
+        cast(struct_pack(product_family := product_family, unit_cost := unit_cost) as varchar)
+    from {{ ref('int_products') }}
+    union all
+    select 'family', product_family, cast(margin_rate as varchar)
+    from {{ ref('family_margin_rates') }};
+    create or replace table incremental_state.fct_sales_lines__run as
+    select
+        {{ 'false' if is_delta_run else 'true' }}
+        or exists (select 1 from incremental_state.int_sales_lines__delta where is_full)
+        or (select max(value) from incremental_state.fct_sales_lines__deps where kind = 'config')
+        is distinct from (select max(value) from incremental_state.fct_sales_lines__deps_now where kind = 'config')
+            as is_full;
+    create or replace table incremental_state.fct_sales_lines__affected as
+    {% if is_delta_run %}
+        with changed as (
+            (select * from incremental_state.fct_sales_lines__deps except select * from incremental_state.fct_sales_lines__deps_now)
+            union
+            (select * from incremental_state.fct_sales_lines__deps_now except select * from incremental_state.fct_sales_lines__deps)
+        )
+
+        select invoice_id from incremental_state.int_sales_lines__delta where not is_full
+        union
+        select lines.invoice_id
+        from {{ this }} as lines
+        where
+            lines.product_id in (select key from changed where kind = 'product')
+            or lines.product_family in (select key from changed where kind = 'family');
+        -- the account x month groups of the lines about to be replaced
+        create or replace table incremental_state.fct_sales_lines__groups as
+        select distinct account_id, invoice_month as month_start_date
+        from {{ this }}
+        where invoice_id in (select invoice_id from incremental_state.fct_sales_lines__affected);
+        delete from {{ this }}
+        where
+            (select r.is_full from incremental_state.fct_sales_lines__run as r)
+            or invoice_id in (select invoice_id from incremental_state.fct_sales_lines__affected);
+    {% else %}
+        select cast(null as varchar) as invoice_id where false;
+        create or replace table incremental_state.fct_sales_lines__groups as
+        select cast(null as varchar) as account_id, cast(null as date) as month_start_date where false;
+    {% endif %}
+{% endraw %}{%- endset -%}
+{%- set hand_over -%}{% raw %}
+    -- and the groups of the lines that replaced them
+    insert into incremental_state.fct_sales_lines__groups
+    select distinct account_id, invoice_month
+    from {{ this }}
+    where
+        not (select r.is_full from incremental_state.fct_sales_lines__run as r)
+        and invoice_id in (select invoice_id from incremental_state.fct_sales_lines__affected);
+    delete from incremental_state.fct_sales_lines__delta
+    where (select r.is_full from incremental_state.fct_sales_lines__run as r);
+    insert into incremental_state.fct_sales_lines__delta
+    select null, null, true
+    where (select r.is_full from incremental_state.fct_sales_lines__run as r)
+    union all
+    select distinct account_id, month_start_date, false
+    from incremental_state.fct_sales_lines__groups
+    where not (select r.is_full from incremental_state.fct_sales_lines__run as r);
+    delete from incremental_state.int_sales_lines__delta;
+    create or replace table incremental_state.fct_sales_lines__deps as
+    select * from incremental_state.fct_sales_lines__deps_now;
+{% endraw %}{%- endset -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=[prepare],
+    post_hook=[hand_over],
+) }}
 with sales_lines as (
     select * from {{ ref('int_sales_lines') }}
+    {% if is_delta_run %}
+        where
+            (select r.is_full from incremental_state.fct_sales_lines__run as r)
+            or invoice_id in (select a.invoice_id from incremental_state.fct_sales_lines__affected as a)
+    {% endif %}
 ),
 
 products as (
