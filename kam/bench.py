@@ -398,7 +398,7 @@ def _topological(nodes: dict[str, dict], selected: set[str]) -> list[str]:
         if uid in seen:
             return
         seen.add(uid)
-        for dep in sorted(nodes[uid]["depends_on"]["nodes"]):
+        for dep in sorted(nodes[uid].get("depends_on", {}).get("nodes", [])):
             if dep in selected:
                 visit(dep)
         order.append(uid)
@@ -416,7 +416,7 @@ def _ancestors(nodes: dict[str, dict], names: tuple[str, ...]) -> set[str]:
         if uid in keep or uid not in nodes:
             continue
         keep.add(uid)
-        todo.extend(nodes[uid]["depends_on"]["nodes"])
+        todo.extend(nodes[uid].get("depends_on", {}).get("nodes", []))
     return {u for u in keep if nodes[u]["resource_type"] == "model"}
 
 

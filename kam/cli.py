@@ -83,6 +83,14 @@ def dbt_invoke(args: list[str]) -> tuple[bool, object]:
     return bool(res.success), res
 
 
+def _problem(message: object) -> str:
+    """The line of a dbt error that states the problem: not the 'Compilation Error in model x'
+    header, nor the '> in macro' / '> called by' trace, nor the 'compiled code at' pointer."""
+    lines = [ln.strip() for ln in str(message or "").strip().splitlines() if ln.strip()]
+    body = [ln for ln in lines[1:] if not ln.startswith((">", "compiled code at"))]
+    return body[0] if body else (lines[0] if lines else "")
+
+
 def _failed_nodes(res) -> list[str]:
     out = []
     result = getattr(res, "result", None)
@@ -91,8 +99,7 @@ def _failed_nodes(res) -> list[str]:
         if status in ("error", "fail"):
             node = getattr(r, "node", None)
             name = getattr(node, "name", "?")
-            message = (getattr(r, "message", "") or "").strip().splitlines()
-            out.append(f"{name}: {message[0] if message else status}")
+            out.append(f"{name}: {_problem(getattr(r, 'message', '')) or status}")
     return out
 
 
@@ -138,8 +145,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         failed = _failed_nodes(res)
         exc = getattr(res, "exception", None)
         if exc is not None:
-            lines = str(exc).strip().splitlines()  # empty for a KeyboardInterrupt
-            return fail(f"dbt build stopped: {lines[-1] if lines else type(exc).__name__}")
+            # empty for a KeyboardInterrupt
+            return fail(f"dbt build stopped: {_problem(exc) or type(exc).__name__}")
         details = "\n  ".join(failed[:20]) or "see logs/dbt.log"
         return fail(
             f"dbt build failed ({len(failed)} node(s)):\n  {details}\n"

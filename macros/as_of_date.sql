@@ -35,3 +35,12 @@
 {% macro string_var(name) -%}
     '{{ var(name) | string | replace("'", "''") }}'
 {%- endmacro %}
+
+{#- Return var `name` if it is a 3-letter currency code (ISO 4217, upper case); stop the build with a clear message otherwise. -#}
+{% macro currency_code_var(name) -%}
+    {%- set value = var(name) | string | trim -%}
+    {%- if not modules.re.fullmatch('[A-Z]{3}', value) -%}
+        {{ exceptions.raise_compiler_error("var " ~ name ~ " must be a 3-letter currency code such as GBP, got: " ~ (value | truncate(40))) }}
+    {%- endif -%}
+    {{- value -}}
+{%- endmacro %}

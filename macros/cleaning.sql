@@ -5,9 +5,9 @@
     quarantined with a reason instead of silently losing the value.
 -#}
 
-{#- Trim, collapse inner whitespace, Unicode NFC (keeps accents, merges decomposed ones); '' is null. -#}
+{#- Collapse whitespace (tabs, line breaks) to one space, then trim; Unicode NFC (keeps accents, merges decomposed ones); '' is null. -#}
 {% macro clean_text(column) -%}
-    nullif(regexp_replace(trim(nfc_normalize({{ column }})), '\s+', ' ', 'g'), '')
+    nullif(trim(regexp_replace(nfc_normalize({{ column }}), '\s+', ' ', 'g')), '')
 {%- endmacro %}
 
 {#- Codes and identifiers: cleaned text in upper case, so 'abc ' and 'ABC' are one key. -#}

@@ -29,7 +29,7 @@ user command in a subprocess, since its output is what the user reads.
 | header-only file as the only sales file | build OK, empty fact, load log `header_only` |
 | required column missing from the header | stops: "<file>: required column(s) unit_price missing" |
 | same file delivered twice (another name) | second file excluded `duplicate_file`, counted once |
-| same file with a malformed record, twice | same expected (xfail: BUG, quarantined twice) |
+| same file with a malformed record, twice | same expected |
 | null keys (invoice, account, product, date, qty) | quarantine `missing_required_value` + column |
 | same (invoice, line) with different values | every copy quarantined `conflicting_duplicate_key` |
 | exact duplicates (also after trimming / case) | later copies excluded `exact_duplicate` |
@@ -41,12 +41,12 @@ user command in a subprocess, since its output is what the user reads.
 | day/month ambiguity (03/04/2024), canonical | quarantine `invalid_date` (never guessed) |
 | day/month with mapping `date_format: '%d/%m/%Y'` | 03/04/2024 is 3 April |
 | far-future date (2099) in a big delivery | quarantine `date_out_of_range`, as-of date unmoved |
-| far-future date (2099) in a small delivery | same expected (xfail: BUG, as-of date moves) |
+| far-future date (2099) in a small delivery | same expected |
 | far-past date (1900) | quarantine `date_out_of_range` (var min_valid_date) |
 | unknown currency; lower-case known one | `unknown_currency`; "eur" converted as EUR |
 | orphan account / product keys | quarantine `orphan_key` + key; non-product codes exempt |
 | padded, mixed-case codes and labels | trimmed, upper-cased codes, lower-case labels: clean |
-| codes padded with a tab | same expected (xfail: BUG, tab becomes a space) |
+| codes padded with a tab | same expected |
 | decomposed accents (e + U+0301) | stored NFC; match the composed key |
 | apostrophes (L'Oréal) | stored verbatim |
 | injection-like text in names and codes | stored verbatim, nothing executed |
@@ -61,10 +61,10 @@ user command in a subprocess, since its output is what the user reads.
 | numeric var abc_a_cutoff = text (subprocess) | stops: "var abc_a_cutoff must be a number" |
 | numeric var max_future_days = text | stops: "var max_future_days must be a number" |
 | var min_valid_date with SQL, as_of_date set (subprocess) | stops: "var min_valid_date must be" |
-| var reporting_currency with SQL | expected escaped or refused (xfail: BUG, runs as SQL) |
+| var reporting_currency with SQL | expected escaped or refused |
 | var default_rep_loaded_annual_cost with SQL | stops: "var ... must be a number" |
 | unterminated quote, real `kam build` (subprocess) | stops; the output names file and line |
-| the ERROR summary of `kam build` | should name the problem (xfail: BUG, it names the model) |
+| the ERROR summary of `kam build` | should name the problem |
 """
 
 from __future__ import annotations
@@ -310,12 +310,6 @@ def test_same_file_delivered_twice_is_counted_once(case):
     case.assert_reconciles({F: N_BASE, "sales_lines_resent.csv": N_BASE})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: staging checks malformed_record before duplicate_file, so a malformed record of "
-    "a re-delivered file is quarantined a second time (and the project's own test "
-    "dq_reconciliation__duplicate_file_fully_excluded fails the user's build)",
-)
 def test_same_file_with_a_malformed_record_delivered_twice_is_excluded_whole(case):
     text = sales_csv("INV900,1,2024-05-20,ACC1")
     case.write(F, text)
@@ -617,12 +611,6 @@ def test_far_future_date_in_a_big_delivery_is_quarantined(case):
     case.assert_reconciles({F: 1201})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: int_as_of_date ignores dates beyond the 99.9th percentile + max_future_days, "
-    "but in a delivery of fewer than ~1,000 lines the 99.9th percentile IS the 2099 typo: the "
-    "as-of date moves to 2099 and the line is clean",
-)
 def test_far_future_date_in_a_small_delivery_is_quarantined(case):
     case.write(F, sales_csv(line("INV900", invoice_date="2099-01-01")))
     case.build().assert_built()
@@ -688,11 +676,6 @@ def test_padded_and_mixed_case_text_is_normalised(case):
     case.assert_reconciles({F: N_BASE + 1, "accounts.csv": 3, "products.csv": 3})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: clean_text trims before collapsing whitespace, so a leading/trailing tab "
-    "becomes a space that stays: '\\tacc1' is stored ' ACC1' and quarantined as orphan_key",
-)
 def test_codes_padded_with_tabs_are_trimmed(case):
     case.write("accounts.csv", ACCOUNTS_CSV)
     case.write(F, sales_csv(line("INV900", account_id="\tacc1", product_id="PRD1\t")))
@@ -887,11 +870,6 @@ def test_as_of_date_var_with_sql_stops_with_a_clear_message(user_build_with_sql_
     assert "got: 2024-01-01; drop table x" in output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: kam.cli prints the LAST line of dbt's exception as the ERROR summary: "
-    "'> called by model ...' instead of the var's message",
-)
 def test_the_error_summary_names_the_bad_var(user_build_with_sql_in_as_of_date):
     _, _, stderr = user_build_with_sql_in_as_of_date
     assert "var as_of_date must be a date written YYYY-MM-DD" in stderr
@@ -932,11 +910,6 @@ def test_min_valid_date_var_with_sql_stops_with_a_clear_message(tmp_path):
     assert "var min_valid_date must be a date written YYYY-MM-DD" in output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: stg_landing__sales_lines pastes var reporting_currency into a SQL string "
-    "literal without escaping: \"GBP' || 'X\" is evaluated to GBPX",
-)
 def test_reporting_currency_var_with_sql_is_escaped_or_refused(case):
     case.write(F, sales_csv(line("INV900", currency="")))
     case.build(vars_yaml="{reporting_currency: \"GBP' || 'X\"}")
@@ -981,11 +954,6 @@ def test_user_command_on_a_broken_file_names_file_and_problem(user_build_with_un
     assert f"{F}: unterminated quote at line 4" in output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: kam.cli's ERROR summary keeps only the first line of a failed node's message "
-    "('Compilation Error in model stg_landing__sales_lines (...)'), not the loader's message",
-)
 def test_the_error_summary_names_the_file_problem(user_build_with_unterminated_quote):
     _, _, stderr = user_build_with_unterminated_quote
     assert f"{F}: unterminated quote at line 4" in stderr

@@ -1,7 +1,9 @@
 {#-
     The date everything is computed as of: var as_of_date when set, else the last invoice date
     in the data. Dates more than var max_future_days beyond the 99.9th percentile of invoice
-    dates are typos (2099-01-01) and must not move the as-of date.
+    dates are typos (2099-01-01) and must not move the as-of date; so are the dates after a jump
+    of more than max_future_days that only the last 0.1% of the lines (at least one) follow:
+    in a small delivery the 99.9th percentile is the typo itself.
 -#}
 with sales_dates as (
     select invoice_date
@@ -14,13 +16,36 @@ typical_range as (
     from sales_dates
 ),
 
+lines_by_date as (
+    select
+        invoice_date,
+        invoice_date - lag(invoice_date) over (order by invoice_date) as days_after_previous_date,
+        sum(count(*)) over (order by invoice_date desc) as lines_from_this_date,
+        sum(count(*)) over () as total_lines
+    from sales_dates
+    group by invoice_date
+),
+
+isolated_jump as (
+    select min(invoice_date) as first_typo_date
+    from lines_by_date
+    where
+        days_after_previous_date > {{ number_var('max_future_days') }}
+        and lines_from_this_date <= greatest(1, 0.001 * total_lines)
+),
+
 derived as (
     select max(sales_dates.invoice_date) as last_invoice_date
     from sales_dates
     cross join typical_range
+    cross join isolated_jump
     where
         sales_dates.invoice_date
         <= typical_range.p999_invoice_date + to_days({{ number_var('max_future_days') }})
+        and (
+            isolated_jump.first_typo_date is null
+            or sales_dates.invoice_date < isolated_jump.first_typo_date
+        )
 ),
 
 final as (

@@ -35,8 +35,8 @@ checked as (
     select
         *,
         {%- set rules = [
-            ("load_error is not null", "malformed_record", "record could not be split into fields"),
             ("is_duplicate_file", "duplicate_file", "file content already delivered"),
+            ("load_error is not null", "malformed_record", "record could not be split into fields"),
             ("plan_id is null", "missing_required_value", "plan_id"),
             ("account_id is null", "missing_required_value", "account_id"),
             ("is_bad_date", "invalid_date", "plan_start_date, plan_end_date or swot_updated_date"),

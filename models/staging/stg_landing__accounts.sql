@@ -48,8 +48,8 @@ checked as (
     select
         *,
         {%- set rules = [
-            ("load_error is not null", "malformed_record", "record could not be split into fields"),
             ("is_duplicate_file", "duplicate_file", "file content already delivered"),
+            ("load_error is not null", "malformed_record", "record could not be split into fields"),
             ("account_id is null", "missing_required_value", "account_id"),
             ("is_bad_potential", "invalid_number", "annual_potential"),
             ("is_bad_growth", "invalid_number", "potential_growth_rate"),
@@ -60,7 +60,7 @@ checked as (
             ("credit_rating not in ('AAA', 'AA', 'A', 'BBB', 'BB', 'B', 'CCC', 'D')", "invalid_value", "credit_rating"),
             ("status not in ('prospect', 'client', 'former')", "invalid_value", "status"),
             ("annual_potential < 0", "negative_amount", "annual_potential"),
-            ("created_date < date '" ~ var('min_valid_date') ~ "'", "date_out_of_range", "created_date"),
+            ("created_date < date '" ~ validated_date_var('min_valid_date') ~ "'", "date_out_of_range", "created_date"),
         ] %}
         {{ first_failure(rules) }} as dq_reason,
         {{ first_failure(rules, 'detail') }} as dq_detail

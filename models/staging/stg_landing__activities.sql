@@ -36,8 +36,8 @@ checked as (
     select
         *,
         {%- set rules = [
-            ("load_error is not null", "malformed_record", "record could not be split into fields"),
             ("is_duplicate_file", "duplicate_file", "file content already delivered"),
+            ("load_error is not null", "malformed_record", "record could not be split into fields"),
             ("activity_id is null", "missing_required_value", "activity_id"),
             ("is_bad_date", "invalid_date", "activity_date"),
             ("activity_date is null", "missing_required_value", "activity_date"),
@@ -46,7 +46,7 @@ checked as (
             ("is_bad_number", "invalid_number", "duration_minutes, travel_minutes or travel_cost"),
             ("is_bad_billable", "invalid_boolean", "is_billable"),
             ("duration_minutes < 0 or travel_minutes < 0 or travel_cost < 0", "negative_amount", "duration_minutes, travel_minutes or travel_cost"),
-            ("activity_date < date '" ~ var('min_valid_date') ~ "'", "date_out_of_range", "activity_date"),
+            ("activity_date < date '" ~ validated_date_var('min_valid_date') ~ "'", "date_out_of_range", "activity_date"),
         ] %}
         {{ first_failure(rules) }} as dq_reason,
         {{ first_failure(rules, 'detail') }} as dq_detail

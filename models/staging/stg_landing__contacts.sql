@@ -47,8 +47,8 @@ checked as (
         *,
         {%- set rules = [
             ("is_erased", "erased_person", "contact_id"),
-            ("load_error is not null", "malformed_record", "record could not be split into fields"),
             ("is_duplicate_file", "duplicate_file", "file content already delivered"),
+            ("load_error is not null", "malformed_record", "record could not be split into fields"),
             ("contact_id is null", "missing_required_value", "contact_id"),
             ("account_id is null", "missing_required_value", "account_id"),
             ("is_bad_closeness", "invalid_number", "closeness"),

@@ -37,8 +37,8 @@ checked as (
     select
         *,
         {%- set rules = [
-            ("load_error is not null", "malformed_record", "record could not be split into fields"),
             ("is_duplicate_file", "duplicate_file", "file content already delivered"),
+            ("load_error is not null", "malformed_record", "record could not be split into fields"),
             ("opportunity_id is null", "missing_required_value", "opportunity_id"),
             ("account_id is null", "missing_required_value", "account_id"),
             ("is_bad_date", "invalid_date", "created_date or closed_date"),
@@ -48,7 +48,7 @@ checked as (
             ("is_bad_number", "invalid_number", "amount or discount_amount"),
             ("amount < 0 or discount_amount < 0", "negative_amount", "amount or discount_amount"),
             ("closed_date < created_date", "invalid_date", "closed_date before created_date"),
-            ("created_date < date '" ~ var('min_valid_date') ~ "'", "date_out_of_range", "created_date"),
+            ("created_date < date '" ~ validated_date_var('min_valid_date') ~ "'", "date_out_of_range", "created_date"),
         ] %}
         {{ first_failure(rules) }} as dq_reason,
         {{ first_failure(rules, 'detail') }} as dq_detail

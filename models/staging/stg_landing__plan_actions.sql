@@ -28,8 +28,8 @@ checked as (
     select
         *,
         {%- set rules = [
-            ("load_error is not null", "malformed_record", "record could not be split into fields"),
             ("is_duplicate_file", "duplicate_file", "file content already delivered"),
+            ("load_error is not null", "malformed_record", "record could not be split into fields"),
             ("action_id is null", "missing_required_value", "action_id"),
             ("plan_id is null", "missing_required_value", "plan_id"),
             ("is_bad_date", "invalid_date", "due_date or completed_date"),

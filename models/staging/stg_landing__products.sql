@@ -30,8 +30,8 @@ checked as (
     select
         *,
         {%- set rules = [
-            ("load_error is not null", "malformed_record", "record could not be split into fields"),
             ("is_duplicate_file", "duplicate_file", "file content already delivered"),
+            ("load_error is not null", "malformed_record", "record could not be split into fields"),
             ("product_id is null", "missing_required_value", "product_id"),
             ("is_bad_unit_cost", "invalid_number", "unit_cost"),
             ("is_bad_list_price", "invalid_number", "list_price"),

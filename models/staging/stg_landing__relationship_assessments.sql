@@ -29,8 +29,8 @@ checked as (
     select
         *,
         {%- set rules = [
-            ("load_error is not null", "malformed_record", "record could not be split into fields"),
             ("is_duplicate_file", "duplicate_file", "file content already delivered"),
+            ("load_error is not null", "malformed_record", "record could not be split into fields"),
             ("assessment_id is null", "missing_required_value", "assessment_id"),
             ("account_id is null", "missing_required_value", "account_id"),
             ("criterion_code is null", "missing_required_value", "criterion_code"),
@@ -39,7 +39,7 @@ checked as (
             ("is_bad_score", "invalid_number", "score"),
             ("score is null", "missing_required_value", "score"),
             ("score not between 1 and 5", "invalid_value", "score"),
-            ("assessment_date < date '" ~ var('min_valid_date') ~ "'", "date_out_of_range", "assessment_date"),
+            ("assessment_date < date '" ~ validated_date_var('min_valid_date') ~ "'", "date_out_of_range", "assessment_date"),
         ] %}
         {{ first_failure(rules) }} as dq_reason,
         {{ first_failure(rules, 'detail') }} as dq_detail

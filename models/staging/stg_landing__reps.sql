@@ -34,8 +34,8 @@ checked as (
     select
         *,
         {%- set rules = [
-            ("load_error is not null", "malformed_record", "record could not be split into fields"),
             ("is_duplicate_file", "duplicate_file", "file content already delivered"),
+            ("load_error is not null", "malformed_record", "record could not be split into fields"),
             ("rep_id is null", "missing_required_value", "rep_id"),
             ("is_bad_cost", "invalid_number", "loaded_annual_cost"),
             ("is_bad_days", "invalid_number", "working_days_per_year"),

@@ -116,7 +116,7 @@ typed as (
         {{ to_decimal('unit_price') }} as unit_price,
         coalesce({{ to_decimal('discount_amount') }}, 0) as discount_amount,
         -- labels
-        coalesce({{ clean_code('currency') }}, '{{ var("reporting_currency") }}') as currency,
+        coalesce({{ clean_code('currency') }}, '{{ currency_code_var("reporting_currency") }}') as currency,
         coalesce({{ clean_label('document_type') }}, 'invoice') as document_type,
         -- descriptive attributes carried by the document
         {{ clean_text('account_name') }} as account_name,
@@ -136,8 +136,8 @@ checked as (
     select
         *,
         {%- set rules = [
-            ("load_error is not null", "malformed_record", "record could not be split into fields"),
             ("is_duplicate_file", "duplicate_file", "file content already delivered"),
+            ("load_error is not null", "malformed_record", "record could not be split into fields"),
             ("document_type = 'adjustment'", "accounting_adjustment", "document_type"),
             ("invoice_id is null", "missing_required_value", "invoice_id"),
             ("account_id is null", "missing_required_value", "account_id"),
@@ -155,7 +155,7 @@ checked as (
             ("discount_amount < 0", "negative_amount", "discount_amount"),
             ("discount_amount > abs(quantity * unit_price)", "discount_exceeds_line", "discount_amount"),
             ("quantity < 0 and document_type = 'invoice'", "negative_quantity_on_invoice", "quantity"),
-            ("invoice_date < date '" ~ var('min_valid_date') ~ "'", "date_out_of_range", "invoice_date"),
+            ("invoice_date < date '" ~ validated_date_var('min_valid_date') ~ "'", "date_out_of_range", "invoice_date"),
         ] %}
         {{ first_failure(rules) }} as dq_reason,
         {{ first_failure(rules, 'detail') }} as dq_detail

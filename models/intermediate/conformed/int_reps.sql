@@ -63,7 +63,8 @@ final as (
         region,
         coalesce(
             loaded_annual_cost,
-            {{ number_var('default_rep_loaded_annual_cost') if var('default_rep_loaded_annual_cost') is not none else 'null' }}
+            {{ number_var('default_rep_loaded_annual_cost')
+                if var('default_rep_loaded_annual_cost') is not none else 'null' }}
         ) as loaded_annual_cost,
         coalesce(working_days_per_year, {{ number_var('default_working_days_per_year') }}) as working_days_per_year,
         coalesce(working_hours_per_day, {{ number_var('default_working_hours_per_day') }}) as working_hours_per_day,

@@ -40,7 +40,9 @@ classified as (
         reps.cost_per_minute,
         {% if unpaid_types | length > 0 -%}
             activities.activity_type in (
-                {%- for activity_type in unpaid_types %}'{{ activity_type | string | replace("'", "''") }}'{{ ', ' if not loop.last }}{% endfor -%}
+                {%- for activity_type in unpaid_types %}
+                '{{ activity_type | string | replace("'", "''") }}'{{ ', ' if not loop.last }}
+                {%- endfor %}
             ) and not activities.is_billable
         {%- else -%}
             false

@@ -33,7 +33,7 @@ latest as (
     from spine
     inner join assessments
         on spine.account_id = assessments.account_id
-        and assessments.assessment_date <= spine.snapshot_date
+        and spine.snapshot_date >= assessments.assessment_date
     qualify row_number() over (
         partition by spine.account_snapshot_id, assessments.criterion_code
         order by assessments.assessment_date desc, assessments.assessment_id desc

@@ -47,7 +47,7 @@ active_contacts as (
     from spine
     inner join contacts
         on spine.account_id = contacts.account_id
-        and (contacts.active_from_date is null or contacts.active_from_date <= spine.snapshot_date)
+        and (contacts.active_from_date is null or spine.snapshot_date >= contacts.active_from_date)
         and (contacts.left_date is null or contacts.left_date > spine.snapshot_date)
     left join score_points as role_points
         on role_points.attribute = 'decision_role'

@@ -170,20 +170,41 @@ positioned as (
 clamped as (
     select
         * replace (
-            case when share_of_wallet_position < 0 then 0 when share_of_wallet_position > 1 then 1 else share_of_wallet_position end
-                as share_of_wallet_position,
-            case when product_family_breadth_position < 0 then 0 when product_family_breadth_position > 1 then 1 else product_family_breadth_position end
-                as product_family_breadth_position,
-            case when contact_network_breadth_position < 0 then 0 when contact_network_breadth_position > 1 then 1 else contact_network_breadth_position end
-                as contact_network_breadth_position,
-            case when interaction_regularity_position < 0 then 0 when interaction_regularity_position > 1 then 1 else interaction_regularity_position end
-                as interaction_regularity_position,
-            case when interaction_recency_position < 0 then 0 when interaction_recency_position > 1 then 1 else interaction_recency_position end
-                as interaction_recency_position,
-            case when purchase_regularity_position < 0 then 0 when purchase_regularity_position > 1 then 1 else purchase_regularity_position end
-                as purchase_regularity_position,
-            case when purchase_recency_position < 0 then 0 when purchase_recency_position > 1 then 1 else purchase_recency_position end
-                as purchase_recency_position
+            case
+                when share_of_wallet_position < 0 then 0
+                when share_of_wallet_position > 1 then 1
+                else share_of_wallet_position
+            end as share_of_wallet_position,
+            case
+                when product_family_breadth_position < 0 then 0
+                when product_family_breadth_position > 1 then 1
+                else product_family_breadth_position
+            end as product_family_breadth_position,
+            case
+                when contact_network_breadth_position < 0 then 0
+                when contact_network_breadth_position > 1 then 1
+                else contact_network_breadth_position
+            end as contact_network_breadth_position,
+            case
+                when interaction_regularity_position < 0 then 0
+                when interaction_regularity_position > 1 then 1
+                else interaction_regularity_position
+            end as interaction_regularity_position,
+            case
+                when interaction_recency_position < 0 then 0
+                when interaction_recency_position > 1 then 1
+                else interaction_recency_position
+            end as interaction_recency_position,
+            case
+                when purchase_regularity_position < 0 then 0
+                when purchase_regularity_position > 1 then 1
+                else purchase_regularity_position
+            end as purchase_regularity_position,
+            case
+                when purchase_recency_position < 0 then 0
+                when purchase_recency_position > 1 then 1
+                else purchase_recency_position
+            end as purchase_recency_position
         )
     from positioned
 ),

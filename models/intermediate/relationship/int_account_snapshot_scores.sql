@@ -101,7 +101,10 @@ weighted as (
         weights.{{ family }}_total_weight,
         nullif(concat_ws(', '
             {%- for criterion in criteria_codes %},
-            case when criteria.{{ criterion }}_score is null and weights.{{ criterion }}_weight > 0 then '{{ criterion }}' end
+            case
+                when criteria.{{ criterion }}_score is null and weights.{{ criterion }}_weight > 0
+                    then '{{ criterion }}'
+            end
             {%- endfor %}
         ), '') as unscored_{{ family }}_criteria
         {{- "," if not loop.last }}
