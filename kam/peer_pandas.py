@@ -1,4 +1,4 @@
-"""The benchmark's peer: the headline metrics computed with pandas, as an analyst would in a notebook.
+"""The benchmark's peer: the headline metrics with pandas, as an analyst would in a notebook.
 
 `python -m kam.peer_pandas --landing <folder> --out accounts.parquet` reads the same landing
 files as the warehouse (pyarrow for Parquet, pandas for CSV, every column as text) and computes,
@@ -218,7 +218,7 @@ def price_lines(df: pd.DataFrame, landing: Path, p: dict) -> pd.DataFrame:
             df["net_revenue"],
             (df["net_amount"] - df["quantity"] * uc).round(4),
             (df["net_amount"] * mr).round(4),
-        ],  # fmt: skip
+        ],
         default=np.nan,
     )
     df["month"] = df["invoice_date"].dt.to_period("M").dt.to_timestamp()
@@ -358,9 +358,8 @@ def cost_of_sales(landing: Path, lines: pd.DataFrame, as_of: pd.Timestamp, p: di
             a["travel_cost"].notna(), a["travel_minutes"].eq(0) * 0.0
         )
         a["unknown"] = a["cpm"].isna() | a["minutes"].isna() | a["travel_expenses"].isna()
-        costs = a.groupby("account_id")[
-            ["rep_time_cost", "unpaid_service_cost", "travel_time_cost", "travel_expenses", "unknown"]
-        ].sum()  # fmt: skip
+        summed = ["rep_time_cost", "unpaid_service_cost", "travel_time_cost", "travel_expenses"]
+        costs = a.groupby("account_id")[[*summed, "unknown"]].sum()
     opps = read_entity(landing, "opportunities")
     won = pd.Series(dtype=float)
     if opps is not None:

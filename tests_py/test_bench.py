@@ -52,7 +52,7 @@ def test_peer_gives_the_warehouse_headline_numbers(demo_warehouse, demo_landing,
                 - coalesce(p.net_contribution_12m, -1e9)) <= 0.01),
             (select count(*) from w.marts.fct_account_segments where net_revenue_window != 0)
         from w join p using (account_id)
-        """  # fmt: skip
+        """
     ).fetchall()
     total, *matches, buyers = row
     assert total >= buyers > 0  # every account with revenue is in both
@@ -80,12 +80,12 @@ def test_floor_runs_every_model_and_test_of_a_build(demo_warehouse, demo_landing
 
 
 def test_headline_floor_runs_only_the_ancestors_of_the_headline_marts():
-    nodes = {
-        "model.kam.a": {"resource_type": "model", "name": "a", "depends_on": {"nodes": []}},
-        "model.kam.b": {"resource_type": "model", "name": "b", "depends_on": {"nodes": ["model.kam.a"]}},
-        "model.kam.c": {"resource_type": "model", "name": "c", "depends_on": {"nodes": ["model.kam.b"]}},
-        "model.kam.x": {"resource_type": "model", "name": "x", "depends_on": {"nodes": ["model.kam.a"]}},
-    }  # fmt: skip
+    def model(name, *deps):
+        return {"resource_type": "model", "name": name,
+                "depends_on": {"nodes": [f"model.kam.{d}" for d in deps]}}  # fmt: skip
+
+    nodes = {f"model.kam.{n}": model(n, *d) for n, d in
+             [("a", ()), ("b", ("a",)), ("c", ("b",)), ("x", ("a",))]}  # fmt: skip
     keep = bench._ancestors(nodes, ("c",))
     assert keep == {"model.kam.a", "model.kam.b", "model.kam.c"}
     assert bench._topological(nodes, keep) == ["model.kam.a", "model.kam.b", "model.kam.c"]
@@ -148,8 +148,14 @@ def test_targets_pass_and_miss_with_their_margin():
     assert t["peer_speedup"]["status"] == "MISS" and t["peer_speedup"]["margin"] == "-50% vs target"
     assert t["large_peak_gib"]["status"] == "MISS" and t["large_peak_gib"]["applies"]
     assert t["incremental_ratio"]["status"] == "PASS"
-    out = {"scale": "large", "started": "now", "runs": [{}], "summary": {**summary, "targets": t},
-           "machine": {"cpu": "x", "cores": 2, "ram_gib": 1}, "resources": bench.resources("large")}  # fmt: skip
+    out = {
+        "scale": "large",
+        "started": "now",
+        "runs": [{}],
+        "summary": {**summary, "targets": t},
+        "machine": {"cpu": "x", "cores": 2, "ram_gib": 1},
+        "resources": bench.resources("large"),
+    }
     text = bench.table(out)
     assert "| dbt_build" in text and "MISS" in text
 

@@ -21,7 +21,8 @@ typed as (
         {{ clean_code('account_id') }} as account_id,
         -- erasure wins over every other reason: an erased person's data is never kept
         {{ clean_code('contact_id') }} in (
-            select {{ clean_code('erasure_requests.contact_id') }} from {{ ref('erasure_requests') }} as erasure_requests
+            select {{ clean_code('erasure_requests.contact_id') }}
+            from {{ ref('erasure_requests') }} as erasure_requests
         ) as is_erased,
         -- personal data
         {{ clean_text('first_name') }} as first_name,

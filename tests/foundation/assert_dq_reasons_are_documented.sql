@@ -16,18 +16,29 @@ with produced_reasons as (
     where dq_reason is not null
     union all
     {%- endfor %}
-    select distinct 'int_rejected_rows' as model_name, reason_code from {{ ref('int_rejected_rows') }}
+    select distinct
+        'int_rejected_rows' as model_name,
+        reason_code
+    from {{ ref('int_rejected_rows') }}
     union all
-    select distinct 'dq_quarantine' as model_name, reason_code from {{ ref('dq_quarantine') }}
+    select distinct
+        'dq_quarantine' as model_name,
+        reason_code
+    from {{ ref('dq_quarantine') }}
     union all
-    select distinct 'dq_exclusions' as model_name, reason_code from {{ ref('dq_exclusions') }}
+    select distinct
+        'dq_exclusions' as model_name,
+        reason_code
+    from {{ ref('dq_exclusions') }}
 ),
 
 documented_reasons as (
     select reason_code from {{ ref('dq_reason_codes') }}
 )
 
-select produced_reasons.model_name, produced_reasons.reason_code
+select
+    produced_reasons.model_name,
+    produced_reasons.reason_code
 from produced_reasons
 left join documented_reasons
     on produced_reasons.reason_code = documented_reasons.reason_code

@@ -8,16 +8,34 @@ with erased_contacts as (
 ),
 
 contact_rows as (
-    select 'stg_landing__contacts' as model_name, source_file, source_row, contact_id,
-        first_name, last_name, email, phone
+    select
+        'stg_landing__contacts' as model_name,
+        source_file,
+        source_row,
+        contact_id,
+        first_name,
+        last_name,
+        email,
+        phone
     from {{ ref('stg_landing__contacts') }}
     union all
-    select 'int_contacts__checked' as model_name, source_file, source_row, contact_id,
-        first_name, last_name, email, phone
+    select
+        'int_contacts__checked' as model_name,
+        source_file,
+        source_row,
+        contact_id,
+        first_name,
+        last_name,
+        email,
+        phone
     from {{ ref('int_contacts__checked') }}
 )
 
-select contact_rows.model_name, contact_rows.source_file, contact_rows.source_row, contact_rows.contact_id
+select
+    contact_rows.model_name,
+    contact_rows.source_file,
+    contact_rows.source_row,
+    contact_rows.contact_id
 from contact_rows
 inner join erased_contacts
     on contact_rows.contact_id = erased_contacts.contact_id

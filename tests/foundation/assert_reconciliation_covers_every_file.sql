@@ -4,17 +4,25 @@
     file without reconciliation.
 -#}
 with files_read as (
-    select entity, source_file, load_status
+    select
+        entity,
+        source_file,
+        load_status
     from {{ ref('stg_landing__load_log') }}
     where load_status != 'missing'
 ),
 
 reconciled_files as (
-    select entity, source_file
+    select
+        entity,
+        source_file
     from {{ ref('dq_reconciliation') }}
 )
 
-select files_read.entity, files_read.source_file, files_read.load_status
+select
+    files_read.entity,
+    files_read.source_file,
+    files_read.load_status
 from files_read
 left join reconciled_files
     on files_read.entity = reconciled_files.entity

@@ -18,7 +18,10 @@ with checked_rejections as (
 ),
 
 listed_rejections as (
-    select entity, reason_code, count(*) as row_count
+    select
+        entity,
+        reason_code,
+        count(*) as row_count
     from {{ ref('int_rejected_rows') }}
     group by entity, reason_code
 )

@@ -7,7 +7,10 @@
     a sales-only export, where the cost is unknown).
 -#}
 with periods as (
-    select period_id, period_start_date, period_end_date
+    select
+        period_id,
+        period_start_date,
+        period_end_date
     from {{ ref('int_profitability_periods') }}
     where is_reported
 ),

@@ -4,7 +4,10 @@
     reps' internal minutes equal the activities' minutes, period by period).
 -#}
 with periods as (
-    select period_id, period_start_date, period_end_date
+    select
+        period_id,
+        period_start_date,
+        period_end_date
     from {{ ref('int_profitability_periods') }}
     where is_reported
 ),

@@ -3,19 +3,26 @@
     reported period (a missing or doubled account-month would break it).
 -#}
 with periods as (
-    select period_id, period_start_date, period_end_date
+    select
+        period_id,
+        period_start_date,
+        period_end_date
     from {{ ref('int_profitability_periods') }}
     where is_reported
 ),
 
 mart as (
-    select period_id, sum(net_revenue) as net_revenue
+    select
+        period_id,
+        sum(net_revenue) as net_revenue
     from {{ ref('fct_account_profitability') }}
     group by period_id
 ),
 
 lines as (
-    select periods.period_id, sum(sales_lines.net_revenue) as net_revenue
+    select
+        periods.period_id,
+        sum(sales_lines.net_revenue) as net_revenue
     from {{ ref('fct_sales_lines') }} as sales_lines
     inner join periods
         on sales_lines.invoice_month between periods.period_start_date and periods.period_end_date

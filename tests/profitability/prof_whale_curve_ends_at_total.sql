@@ -13,7 +13,7 @@ last_point as (
         cumulative_net_contribution,
         cumulative_contribution_share
     from curve
-    where contribution_rank = (select max(contribution_rank) from curve)
+    where curve.contribution_rank = (select max(ranked_curve.contribution_rank) from curve as ranked_curve)
 ),
 
 totals as (

@@ -14,10 +14,16 @@ with contributions as (
 ),
 
 composites as (
-    select account_id, 'attractiveness' as family, attractiveness_score as composite_score
+    select
+        account_id,
+        'attractiveness' as family,
+        attractiveness_score as composite_score
     from {{ ref('fct_account_scores') }}
     union all
-    select account_id, 'qrc' as family, qrc_score as composite_score
+    select
+        account_id,
+        'qrc' as family,
+        qrc_score as composite_score
     from {{ ref('fct_account_scores') }}
 )
 

@@ -8,8 +8,12 @@ select
 from {{ ref('score_criteria') }} as score_criteria
 where (
     score_criteria.scoring_rule like '%score_scales%'
-    and score_criteria.criterion_code not in (select criterion_code from {{ ref('score_scales') }})
+    and score_criteria.criterion_code not in (
+        select score_scales.criterion_code from {{ ref('score_scales') }} as score_scales
+    )
 ) or (
     score_criteria.scoring_rule like '%score_points%'
-    and score_criteria.criterion_code not in (select criterion_code from {{ ref('score_points') }})
+    and score_criteria.criterion_code not in (
+        select score_points.criterion_code from {{ ref('score_points') }} as score_points
+    )
 )

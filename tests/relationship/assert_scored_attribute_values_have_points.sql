@@ -3,19 +3,27 @@
     points in seed score_points: a value without points would leave its criterion unscored.
 -#}
 with observed as (
-    select distinct 'market_position' as attribute, market_position as attribute_value
+    select distinct
+        'market_position' as attribute,
+        market_position as attribute_value
     from {{ ref('dim_accounts') }}
     where market_position is not null
     union all
-    select distinct 'credit_rating' as attribute, credit_rating as attribute_value
+    select distinct
+        'credit_rating' as attribute,
+        credit_rating as attribute_value
     from {{ ref('dim_accounts') }}
     where credit_rating is not null
     union all
-    select distinct 'decision_role' as attribute, decision_role as attribute_value
+    select distinct
+        'decision_role' as attribute,
+        decision_role as attribute_value
     from {{ ref('int_contacts') }}
     where decision_role is not null
     union all
-    select distinct 'seniority' as attribute, seniority as attribute_value
+    select distinct
+        'seniority' as attribute,
+        seniority as attribute_value
     from {{ ref('int_contacts') }}
     where seniority is not null
 )

@@ -54,26 +54,47 @@ by_class as (
 ),
 
 broken as (
-    select by_class.*, 'no A entity although revenue is positive' as rule
-    from by_class where positive_count > 0 and a_count = 0
+    select
+        by_class.*,
+        'no A entity although revenue is positive' as rule
+    from by_class
+    where positive_count > 0 and a_count = 0
     union all
-    select by_class.*, 'A share below the A cut-off while B or C entities exist'
-    from by_class where b_or_c_count > 0 and a_share < {{ a_cutoff }} - 1e-9
+    select
+        by_class.*,
+        'A share below the A cut-off while B or C entities exist' as rule
+    from by_class
+    where b_or_c_count > 0 and a_share < {{ a_cutoff }} - 1e-9
     union all
-    select by_class.*, 'A plus B share below the B cut-off while C entities exist'
-    from by_class where c_count > 0 and a_share + b_share < {{ b_cutoff }} - 1e-9
+    select
+        by_class.*,
+        'A plus B share below the B cut-off while C entities exist' as rule
+    from by_class
+    where c_count > 0 and a_share + b_share < {{ b_cutoff }} - 1e-9
     union all
-    select by_class.*, 'an A entity starts at or after the A cut-off'
-    from by_class where a_max_prior >= {{ a_cutoff }}
+    select
+        by_class.*,
+        'an A entity starts at or after the A cut-off' as rule
+    from by_class
+    where a_max_prior >= {{ a_cutoff }}
     union all
-    select by_class.*, 'a B entity starts outside [A cut-off, B cut-off)'
-    from by_class where b_min_prior < {{ a_cutoff }} or b_max_prior >= {{ b_cutoff }}
+    select
+        by_class.*,
+        'a B entity starts outside [A cut-off, B cut-off)' as rule
+    from by_class
+    where b_min_prior < {{ a_cutoff }} or b_max_prior >= {{ b_cutoff }}
     union all
-    select by_class.*, 'a C entity starts before the B cut-off'
-    from by_class where c_min_prior < {{ b_cutoff }}
+    select
+        by_class.*,
+        'a C entity starts before the B cut-off' as rule
+    from by_class
+    where c_min_prior < {{ b_cutoff }}
     union all
-    select by_class.*, 'class shares do not add up to 1'
-    from by_class where positive_count > 0 and abs(total_share - 1) > 1e-9
+    select
+        by_class.*,
+        'class shares do not add up to 1' as rule
+    from by_class
+    where positive_count > 0 and abs(total_share - 1) > 1e-9
 )
 
 select * from broken

@@ -5,7 +5,10 @@ select
     segments.abc_xyz_cell as segments_cell,
     history.lifecycle_stage as history_stage,
     segments.lifecycle_stage as segments_stage
-from (select * from {{ ref('fct_account_segment_history') }} where is_current) as history
+from (
+    select * from {{ ref('fct_account_segment_history') }}
+    where is_current
+) as history
 full outer join {{ ref('fct_account_segments') }} as segments
     on history.account_id = segments.account_id
 where history.account_id is null

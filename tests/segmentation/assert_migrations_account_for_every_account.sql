@@ -40,18 +40,24 @@ history_cells as (
     group by snapshot_date, abc_xyz_cell
 )
 
-select 'pair does not cover every account once' as rule, pairs.from_snapshot_date as snapshot_date
+select
+    'pair does not cover every account once' as rule,
+    pairs.from_snapshot_date as snapshot_date
 from pairs
 cross join accounts
 where pairs.account_count != accounts.account_count
 union all
-select 'wrong number of snapshot pairs', null
+select
+    'wrong number of snapshot pairs' as rule,
+    null as snapshot_date
 from snapshot_pairs
 cross join accounts
 where accounts.account_count > 0
     and (select count(*) from pairs) != snapshot_pairs.expected_pairs
 union all
-select 'accounts leaving a cell differ from the history', from_cells.from_snapshot_date
+select
+    'accounts leaving a cell differ from the history' as rule,
+    from_cells.from_snapshot_date as snapshot_date
 from from_cells
 left join history_cells
     on from_cells.from_snapshot_date = history_cells.snapshot_date

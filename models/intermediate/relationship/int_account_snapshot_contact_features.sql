@@ -48,7 +48,7 @@ active_contacts as (
     inner join contacts
         on spine.account_id = contacts.account_id
         and (contacts.active_from_date is null or spine.snapshot_date >= contacts.active_from_date)
-        and (contacts.left_date is null or contacts.left_date > spine.snapshot_date)
+        and (contacts.left_date is null or spine.snapshot_date < contacts.left_date)
     left join score_points as role_points
         on role_points.attribute = 'decision_role'
         and contacts.decision_role = role_points.attribute_value

@@ -45,8 +45,8 @@ joined as (
         intervals.adi,
         intervals.cv_squared,
         intervals.demand_class,
-        net_revenue_window > 0 as has_positive_revenue,
-        gross_margin_window > 0 as has_positive_margin
+        figures.net_revenue_window > 0 as has_positive_revenue,
+        figures.gross_margin_window > 0 as has_positive_margin
     from figures
     left join intervals
         on figures.segment_entity_snapshot_id = intervals.segment_entity_snapshot_id
@@ -57,14 +57,14 @@ revenue_ranked as (
         joined.*,
         row_number() over (
             partition by entity_level, snapshot_index
-            order by has_positive_revenue desc, net_revenue_window desc, entity_id
+            order by has_positive_revenue desc, net_revenue_window desc, entity_id asc
         ) as revenue_rank,
         sum(case when has_positive_revenue then net_revenue_window end)
             over (partition by entity_level, snapshot_index) as total_positive_revenue,
         -- running total in rank order (ties broken by id), for the cumulative curve
         sum(case when has_positive_revenue then net_revenue_window end) over (
             partition by entity_level, snapshot_index
-            order by has_positive_revenue desc, net_revenue_window desc, entity_id
+            order by has_positive_revenue desc, net_revenue_window desc, entity_id asc
             rows between unbounded preceding and current row
         ) as cumulative_revenue,
         -- total of the entities with a strictly larger revenue: equal revenues share a class
@@ -80,7 +80,7 @@ revenue_ranked as (
             over (partition by entity_level, snapshot_index) as total_positive_margin,
         sum(case when has_positive_margin then gross_margin_window end) over (
             partition by entity_level, snapshot_index
-            order by has_positive_margin desc nulls last, gross_margin_window desc nulls last, entity_id
+            order by has_positive_margin desc nulls last, gross_margin_window desc nulls last, entity_id asc
             rows between unbounded preceding and current row
         ) as cumulative_margin,
         coalesce(sum(case when has_positive_margin then gross_margin_window end) over (

@@ -270,7 +270,9 @@ final as (
             when net_revenue_window = 0
                 then case when unknown_cost_line_count_window = 0 then {{ money('known_gross_margin_window') }} end
             when net_revenue_with_known_cost_window / net_revenue_window >= {{ number_var('min_cost_coverage') }}
-                then {{ money('known_gross_margin_window * net_revenue_window / nullif(net_revenue_with_known_cost_window, 0)') }}
+                then {{ money(
+                    'known_gross_margin_window * net_revenue_window / nullif(net_revenue_with_known_cost_window, 0)'
+                ) }}
         end as gross_margin_window,
         cast(purchase_month_count_window as integer) as purchase_month_count_window,
         cast(purchase_month_count_window as double) / {{ number_var('window_months') }} as active_month_share,

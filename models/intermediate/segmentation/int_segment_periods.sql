@@ -37,8 +37,12 @@ period_bounds as (
         end as period_end_date,
         case
             when snapshot_dates.snapshot_date = last_day(snapshot_dates.snapshot_date)
-                then last_day(snapshot_dates.snapshot_date - to_months(cast(period_offsets.period_index + 1 as integer)))
-            else cast(snapshot_dates.snapshot_date - to_months(cast(period_offsets.period_index + 1 as integer)) as date)
+                then last_day(
+                    snapshot_dates.snapshot_date - to_months(cast(period_offsets.period_index + 1 as integer))
+                )
+            else cast(
+                snapshot_dates.snapshot_date - to_months(cast(period_offsets.period_index + 1 as integer)) as date
+            )
         end as previous_period_end_date
     from snapshot_dates
     cross join period_offsets

@@ -133,10 +133,14 @@ final as (
         delivered.has_contacts_file,
         delivered.has_opportunities_file,
         delivered.has_activities_file,
-        case when delivered.has_contacts_file then cast(coalesce(active_contacts.active_contact_count, 0) as integer) end
-            as active_contact_count,
-        case when delivered.has_contacts_file then cast(coalesce(active_contacts.contact_function_count, 0) as integer) end
-            as contact_function_count,
+        case
+            when delivered.has_contacts_file
+                then cast(coalesce(active_contacts.active_contact_count, 0) as integer)
+        end as active_contact_count,
+        case
+            when delivered.has_contacts_file
+                then cast(coalesce(active_contacts.contact_function_count, 0) as integer)
+        end as contact_function_count,
         case
             when delivered.has_opportunities_file
                 then cast(coalesce(window_opportunities.opportunity_count_window, 0) as integer)

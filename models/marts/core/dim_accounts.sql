@@ -16,7 +16,10 @@ final as (
         accounts.account_name,
         accounts.parent_account_id,
         coalesce(accounts.parent_account_id, accounts.account_id) as group_account_id,
-        case when accounts.parent_account_id is null then accounts.account_name else group_heads.account_name end as group_account_name,
+        case
+            when accounts.parent_account_id is null then accounts.account_name
+            else group_heads.account_name
+        end as group_account_name,
         accounts.sector,
         accounts.country,
         accounts.region,

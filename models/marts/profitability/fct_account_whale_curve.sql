@@ -32,7 +32,7 @@ ranked as (
             when net_contribution is not null
                 then row_number() over (
                     partition by net_contribution is not null
-                    order by net_contribution desc, account_id
+                    order by net_contribution desc, account_id asc
                 )
         end as contribution_rank
     from current_trailing_year

@@ -87,7 +87,7 @@ final as (
         case when placed.owner_rep_id is not null and placed.is_in_visit_plan then
             cast(row_number() over (
                 partition by placed.owner_rep_id, placed.owner_rep_id is not null and placed.is_in_visit_plan
-                order by placed.cell_priority_rank, placed.priority_score desc nulls last, placed.account_id
+                order by placed.cell_priority_rank asc, placed.priority_score desc nulls last, placed.account_id asc
             ) as integer)
         end as rep_priority_rank
     from placed

@@ -28,7 +28,7 @@ profiles as (
 
 levels as (
     select
-        level_name as entity_level,
+        level_names.level_name as entity_level,
         {{ as_of_date() }} as as_of_date
     from (values ('account'), ('group')) as level_names (level_name)
 ),
