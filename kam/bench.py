@@ -515,7 +515,7 @@ def run_floor(
             deps = node["depends_on"]["nodes"] if node["resource_type"] == "test" else []
             if not node.get("compiled_code") or not deps:
                 continue
-            if not all(d in models or d.startswith("source.") for d in deps):
+            if not all(d in models or d.startswith(("source.", "seed.")) for d in deps):
                 continue
             if any(d in failed or d in skipped for d in deps):
                 continue
@@ -910,12 +910,12 @@ def table(out: dict) -> str:
         if sec is None:
             lines.append(
                 f"| {name:<16} | {'-':>9} | {'-':>9} | {'-':>9} | {'-':>8} "
-                f"| {s[name]['failed_runs']:>5} |"
+                f"| {s[name].get('failed_runs', 0):>5} |"
             )
             continue
         lines.append(
             f"| {name:<16} | {sec['median']:>9.1f} | {sec['min']:>9.1f} | {sec['max']:>9.1f} | "
-            f"{mem['median']:>8.2f} | {s[name]['failed_runs']:>5} |"
+            f"{mem['median']:>8.2f} | {s[name].get('failed_runs', 0):>5} |"
         )
     lines += ["", "| target | value | target | status | margin |", "|---|---|---|---|---|"]
     for t in s["targets"].values():

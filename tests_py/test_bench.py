@@ -16,9 +16,31 @@ import pandas as pd
 import pytest
 
 from kam import bench, peer_pandas
+from tests_py.test_incremental import Dbt
 
 
-def test_peer_gives_the_warehouse_headline_numbers(demo_warehouse, demo_landing, tmp_path):
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    """A 300-account demo built by dbt (seeds and models; another area's mart that fails does
+    not stop it), with every node compiled: (database, landing folder, manifest)."""
+    from kam import generate
+
+    work = tmp_path_factory.mktemp("bench")
+    landing = work / "landing"
+    generate.generate(landing, scale="small", seed=11, accounts=300)
+    dbt = Dbt(work)
+    db = work / "wh" / "kam.duckdb"
+    dbt(db, landing, "seed")
+    dbt(db, landing, "run")
+    dbt(db, landing, "compile", "--full-refresh")  # every node's full-build SQL, for the floor
+    return db, landing, work / "target" / "manifest.json", dbt.foreign_failures
+
+
+def test_peer_gives_the_warehouse_headline_numbers(warehouse, tmp_path):
+    demo_warehouse, demo_landing, _, foreign = warehouse
+    for mart in ("fct_account_segments", "fct_account_profitability"):
+        if mart in foreign:
+            pytest.skip(f"{mart} does not build: {foreign[mart][:200]}")
     peer = peer_pandas.headline_metrics(demo_landing)
     path = tmp_path / "peer.parquet"
     peer.to_parquet(path, index=False)
@@ -59,8 +81,8 @@ def test_peer_gives_the_warehouse_headline_numbers(demo_warehouse, demo_landing,
     assert matches == [total] * len(matches)  # same numbers, account by account
 
 
-def test_floor_runs_every_model_and_test_of_a_build(demo_warehouse, demo_landing, tmp_path):
-    manifest = demo_warehouse.parent / "target" / "manifest.json"
+def test_floor_runs_every_model_and_test_of_a_build(warehouse, tmp_path):
+    demo_warehouse, demo_landing, manifest, foreign = warehouse
     db = tmp_path / "floor" / "kam.duckdb"
     bench.prepare_floor(db, demo_warehouse)
     timings = bench.run_floor(
@@ -69,14 +91,22 @@ def test_floor_runs_every_model_and_test_of_a_build(demo_warehouse, demo_landing
     models = [n for n in json.loads(manifest.read_text())["nodes"].values()
               if n["resource_type"] == "model"]  # fmt: skip
     assert timings["test_count"] > 500 and timings["models"] > 0
+    # the floor fails where dbt failed, nowhere else
+    assert {u.split(".")[-1] for u in timings["failed_models"]} <= set(foreign)
     # same fact and same marts as dbt's build
     tables = ["marts.fct_sales_lines", "marts.fct_account_segments", "marts.dq_reconciliation"]
     diffs = bench.compare_databases(demo_warehouse, db, tables=tables, check_types=False)
     assert bench.real_differences(diffs) == {}
-    con = duckdb.connect(str(db), read_only=True)
-    built = {t for (t,) in con.sql("select table_name from duckdb_tables()").fetchall()}
-    con.close()
-    assert {n["name"] for n in models} <= built
+
+    def tables(path):
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            return {t for (t,) in con.sql("select table_name from duckdb_tables()").fetchall()}
+        finally:
+            con.close()
+
+    # every model dbt built, the floor built too
+    assert {n["name"] for n in models} & tables(demo_warehouse) <= tables(db)
 
 
 def test_headline_floor_runs_only_the_ancestors_of_the_headline_marts():
@@ -91,7 +121,8 @@ def test_headline_floor_runs_only_the_ancestors_of_the_headline_marts():
     assert bench._topological(nodes, keep) == ["model.kam.a", "model.kam.b", "model.kam.c"]
 
 
-def test_increment_holds_a_day_late_lines_a_correction_and_a_duplicate(demo_landing, tmp_path):
+def test_increment_holds_a_day_late_lines_a_correction_and_a_duplicate(warehouse, tmp_path):
+    demo_landing = warehouse[1]
     out = tmp_path / "sales_lines_zz.csv"
     counts = bench.write_increment(demo_landing, out)
     assert all(n > 0 for n in counts.values()), counts
