@@ -286,9 +286,20 @@ def cmd_lint(args: argparse.Namespace) -> int:
         [str(bin_dir / "ruff"), "format", "--check", "kam", "tests_py"],
         [str(bin_dir / "sqlfluff"), "lint", "models", "macros", "tests", "analyses"],
     ]
+    # sqlfluff's dbt templater compiles the project: no landing file is read (dry run) and the
+    # database is a scratch file, so linting works on a fresh clone with nothing built
+    import tempfile
+
+    scratch = Path(tempfile.mkdtemp(prefix="kam-lint-"))
+    env = {
+        **os.environ,
+        "KAM_LANDING_DRY_RUN": "1",
+        "KAM_DUCKDB_PATH": str(scratch / "kam.duckdb"),
+        "KAM_TEMP_DIR": str(scratch / "tmp"),
+    }
     for step in steps:
         say(" ".join(Path(step[0]).name if i == 0 else s for i, s in enumerate(step)))
-        if subprocess.call(step, cwd=PROJECT_DIR) != 0:
+        if subprocess.call(step, cwd=PROJECT_DIR, env=env) != 0:
             return fail(f"lint failed: {' '.join(step[1:])}")
     return 0
 
