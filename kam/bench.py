@@ -314,7 +314,7 @@ def compare_databases(
     Returns {table: difference} for the tables that differ (empty: identical)."""
     import duckdb
 
-    con = duckdb.connect()
+    con = duckdb.connect(config={"memory_limit": "4GB"})
     con.execute(f"attach {_sql_str(str(db_a))} as a (read_only)")
     con.execute(f"attach {_sql_str(str(db_b))} as b (read_only)")
     if tables is None:
@@ -570,21 +570,43 @@ def _floor_model(con, node: dict) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+#: Runs the measured command and reports its own rusage. The measured process must be forked
+#: by a small process: Linux counts the forking parent's resident set in the child's peak
+#: (exec records the old address space's high-water mark), and this benchmark's own process
+#: grows (DuckDB comparisons), which would inflate every figure measured after it.
+_LAUNCHER = """
+import json, os, subprocess, sys, time
+cmd, out = json.loads(sys.argv[1]), sys.argv[2]
+t0 = time.perf_counter()
+proc = subprocess.Popen(cmd, stdout=sys.stdout, stderr=subprocess.STDOUT)
+_, status, usage = os.wait4(proc.pid, 0)
+seconds = time.perf_counter() - t0
+with open(out, "w") as f:
+    json.dump({"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime,
+               "maxrss_kib": usage.ru_maxrss, "returncode": os.waitstatus_to_exitcode(status)}, f)
+"""
+
+
 def measure(cmd: list[str], env: dict[str, str], log: Path, cwd: Path = PROJECT_DIR) -> dict:
-    """Run `cmd` in its own process; wall seconds, CPU seconds and peak RSS (os.wait4)."""
+    """Run `cmd` in its own process; wall seconds, CPU seconds and peak RSS (os.wait4, taken by
+    a small launcher process, see _LAUNCHER)."""
     log.parent.mkdir(parents=True, exist_ok=True)
     load_before = load_average()
-    t0 = time.perf_counter()
+    report = log.with_suffix(".rusage.json")
+    report.unlink(missing_ok=True)
+    launcher = [sys.executable, "-c", _LAUNCHER, json.dumps(cmd), str(report)]
     with log.open("w", encoding="utf-8") as out:
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
+        subprocess.run(
+            launcher, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, check=False
+        )
+    if not report.exists():
+        raise RuntimeError(f"the launcher failed, see {log}")
+    r = json.loads(report.read_text())
     return {
-        "seconds": round(seconds, 2),
-        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
-        "peak_rss_bytes": usage.ru_maxrss * 1024,
-        "returncode": proc.returncode,
+        "seconds": round(r["seconds"], 2),
+        "cpu_seconds": round(r["cpu"], 2),
+        "peak_rss_bytes": r["maxrss_kib"] * 1024,
+        "returncode": r["returncode"],
         "load_average_before": load_before,
         "log": str(log),
     }
@@ -753,7 +775,8 @@ class Bench:
         diffs = compare_databases(self.work / "inc" / "kam.duckdb", db)
         m["equal_to_incremental"] = not real_differences(diffs)
         m["differences"] = diffs
-        self.fresh(db)
+        if not diffs:  # kept otherwise, to look into the differences
+            self.fresh(db)
         return m
 
 
@@ -853,7 +876,7 @@ def summarise(out: dict) -> dict:
         done = [r[name] for r in runs if name in r]
         summary[name] = {
             "seconds": _stats([m["seconds"] for m in done]),
-            "peak_gib": _stats([m["peak_rss_bytes"] / GIB for m in done]),
+            "peak_gib": _stats([m["peak_rss_bytes"] / GIB for m in done if m["peak_rss_bytes"]]),
             "failed_runs": sum(1 for m in done if m.get("returncode") != 0),
             "failed_nodes": sorted({n for m in done for n in m.get("failed_nodes", [])}),
         }

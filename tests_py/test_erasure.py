@@ -65,7 +65,7 @@ def test_erased_contact_leaves_no_trace(tmp_path, demo_landing):
         "first_name": "Zéphyrine",
         "last_name": "Quixotely-Brandauer",
         "email": "zephyrine.quixotely@erase-me.test",
-        "phone": "+44 20 7946 0999",
+        "phone": "+33 6 12 34 56 78",
     }
     with (landing / "contacts.csv").open("a", encoding="utf-8", newline="") as f:
         csv.DictWriter(f, fieldnames=fields).writerow(person)
@@ -90,7 +90,7 @@ def test_erased_contact_leaves_no_trace(tmp_path, demo_landing):
     db = tmp_path / "kam.duckdb"
 
     values = [v.lower() for v in _all_text_values(db)]
-    for secret in ("quixotely", "zéphyrine", "erase-me.test", "7946 0999"):
+    for secret in ("quixotely", "zéphyrine", "erase-me.test", "12 34 56 78"):
         assert not any(secret in v for v in values), secret
     [(reason,)] = query(
         db,
