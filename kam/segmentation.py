@@ -1,10 +1,13 @@
 """Purchase-interval statistics and Syntetos-Boylan demand classes for the segmentation marts.
 
-The dbt Python model ``int_segment_purchase_intervals`` lets DuckDB gather, per account (or
-group) and snapshot, the list of day gaps between consecutive purchase days and the list of
-month-long periods of the trailing window in which the entity bought (with that period's net
-revenue). The functions here turn those lists into figures; they are pure (no I/O, no
-database) so pytest covers every edge case.
+The dbt Python model ``int_segment_purchase_intervals`` runs ``GATHER_SQL`` in DuckDB: per account
+(or group) and snapshot it aggregates the day gaps between consecutive purchase days (count,
+median, mean, max) and the month-long periods of the trailing window with a purchase (count,
+first, last, and exact decimal sums of their net revenue). Only those few numbers per row reach
+pandas; the functions here turn them into ADI, CV^2 and the demand class. They are pure (no I/O,
+no database) so pytest covers every edge case, and the list-based definitions (``median``,
+``average_demand_interval``, ``cv_squared``) are kept as the reference the aggregate path is
+tested against.
 
 Definitions (documented in the model's YAML as well):
 
@@ -24,8 +27,9 @@ Definitions (documented in the model's YAML as well):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 DEMAND_CLASSES = ("smooth", "erratic", "intermittent", "lumpy")
@@ -43,6 +47,74 @@ OUTPUT_COLUMNS: dict[str, str] = {
     "cv_squared": "Float64",
     "demand_class": "string",
 }
+
+#: Columns ``GATHER_SQL`` returns and ``purchase_interval_statistics`` reads.
+GATHERED_COLUMNS = (
+    "segment_entity_snapshot_id",
+    "purchase_day_count",
+    "purchase_interval_count",
+    "median_purchase_interval_days",
+    "mean_purchase_interval_days",
+    "max_purchase_interval_days",
+    "window_purchase_period_count",
+    "first_window_purchase_period",
+    "last_window_purchase_period",
+    "window_purchase_revenue",
+    "window_revenue_spread",
+)
+
+#: DuckDB query over the relations ``entity_days`` (int_segment_entity_days), ``entity_periods``
+#: (int_segment_entity_periods) and ``snapshots`` (int_snapshot_dates). The revenue spread
+#: n * sum(x^2) - sum(x)^2 is computed on exact decimals, so equal periods give exactly 0 and the
+#: result does not depend on the order DuckDB's threads add rows in.
+GATHER_SQL = """
+with history as (
+    select
+        entity_days.segment_entity_id,
+        snapshots.snapshot_index,
+        count(*) as purchase_day_count,
+        count(entity_days.days_since_previous_purchase_day) as purchase_interval_count,
+        median(entity_days.days_since_previous_purchase_day) as median_purchase_interval_days,
+        avg(entity_days.days_since_previous_purchase_day) as mean_purchase_interval_days,
+        max(entity_days.days_since_previous_purchase_day) as max_purchase_interval_days
+    from entity_days
+    inner join snapshots on entity_days.sales_date <= snapshots.snapshot_date
+    where entity_days.is_purchase_day
+    group by entity_days.segment_entity_id, snapshots.snapshot_index
+),
+window_periods as (
+    select
+        segment_entity_id,
+        snapshot_index,
+        count(*) as window_purchase_period_count,
+        min(period_index) as first_window_purchase_period,
+        max(period_index) as last_window_purchase_period,
+        sum(cast(net_revenue as decimal(38, 4))) as window_purchase_revenue,
+        count(*) * sum(cast(net_revenue as decimal(38, 4)) * cast(net_revenue as decimal(38, 4)))
+            - sum(cast(net_revenue as decimal(38, 4))) * sum(cast(net_revenue as decimal(38, 4)))
+            as window_revenue_spread
+    from entity_periods
+    where is_in_window and is_purchase_period
+    group by segment_entity_id, snapshot_index
+)
+select
+    history.segment_entity_id || ':' || history.snapshot_index as segment_entity_snapshot_id,
+    history.purchase_day_count,
+    history.purchase_interval_count,
+    cast(history.median_purchase_interval_days as double) as median_purchase_interval_days,
+    cast(history.mean_purchase_interval_days as double) as mean_purchase_interval_days,
+    cast(history.max_purchase_interval_days as double) as max_purchase_interval_days,
+    coalesce(window_periods.window_purchase_period_count, 0) as window_purchase_period_count,
+    window_periods.first_window_purchase_period,
+    window_periods.last_window_purchase_period,
+    cast(window_periods.window_purchase_revenue as double) as window_purchase_revenue,
+    cast(window_periods.window_revenue_spread as double) as window_revenue_spread
+from history
+left join window_periods
+    on history.segment_entity_id = window_periods.segment_entity_id
+    and history.snapshot_index = window_periods.snapshot_index
+order by segment_entity_snapshot_id
+"""
 
 
 def _is_missing(value: object) -> bool:
@@ -127,48 +199,86 @@ def demand_class(
     return "intermittent" if stable else "lumpy"
 
 
+def adi_from_span(
+    first_period: float | None, last_period: float | None, count: float | None
+) -> float | None:
+    """ADI from the first and last purchase period and the number of distinct purchase periods.
+
+    Same figure as ``average_demand_interval`` on the list: ``(last - first) / (count - 1)``.
+    """
+    if _is_missing(count) or count < 2 or _is_missing(first_period) or _is_missing(last_period):
+        return None
+    return (float(last_period) - float(first_period)) / (float(count) - 1)
+
+
+def cv_squared_from_sums(
+    count: float | None, total: float | None, spread: float | None
+) -> float | None:
+    """CV^2 from n, the sum of the sizes and their spread ``n * sum(x^2) - sum(x)^2``.
+
+    Population variance / mean^2 = (spread / n^2) / (total / n)^2 = spread / total^2. None with
+    fewer than two sizes or a non-positive total (the mean's sign), as ``cv_squared``.
+    """
+    if _is_missing(count) or count < 2 or _is_missing(total) or _is_missing(spread):
+        return None
+    if total <= 0:
+        return None
+    return max(float(spread), 0.0) / float(total) ** 2
+
+
 def empty_output() -> pd.DataFrame:
     """A zero-row frame with the output columns and dtypes (for empty warehouses)."""
     return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in OUTPUT_COLUMNS.items()})
 
 
-def _as_list(value: object) -> Sequence[float] | None:
-    if _is_missing(value):
-        return None
-    return list(value)  # type: ignore[call-overload]
+def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A column as float64 with NaN for missing values (DuckDB gives NA, None or NaN)."""
+    return pd.to_numeric(frame[column], errors="coerce").astype("float64").to_numpy(na_value=np.nan)
 
 
 def purchase_interval_statistics(
     frame: pd.DataFrame, adi_cutoff: float, cv2_cutoff: float
 ) -> pd.DataFrame:
-    """One row of interval statistics and demand class per row of ``frame``.
+    """One row of interval statistics, ADI, CV^2 and demand class per row of ``frame``.
 
-    ``frame`` columns: segment_entity_snapshot_id, purchase_day_count, interval_days (list of
-    day gaps), window_purchase_periods (list of period indices with a purchase in the window),
-    window_purchase_revenues (their net revenue, same order). Lists may be empty or null.
+    ``frame`` has the ``GATHERED_COLUMNS``; window columns are null for an entity without a
+    purchase in the window. Vectorised (one row per entity and snapshot: millions at scale) with
+    exactly the rules of ``adi_from_span``, ``cv_squared_from_sums`` and ``demand_class``.
     """
     if frame.empty:
         return empty_output()
-    rows = []
-    for record in frame.itertuples(index=False):
-        intervals = _clean(_as_list(record.interval_days))
-        periods = _clean(_as_list(record.window_purchase_periods))
-        revenues = _clean(_as_list(record.window_purchase_revenues))
-        adi = average_demand_interval(periods)
-        cv2 = cv_squared(revenues)
-        rows.append(
-            {
-                "segment_entity_snapshot_id": record.segment_entity_snapshot_id,
-                "purchase_day_count": int(record.purchase_day_count or 0),
-                "purchase_interval_count": len(intervals),
-                "median_purchase_interval_days": median(intervals),
-                "mean_purchase_interval_days": mean(intervals),
-                "max_purchase_interval_days": max(intervals) if intervals else None,
-                "window_purchase_period_count": len(set(periods)),
-                "adi": adi,
-                "cv_squared": cv2,
-                "demand_class": demand_class(adi, cv2, adi_cutoff, cv2_cutoff),
-            }
+    periods = _numbers(frame, "window_purchase_period_count")
+    periods = np.where(np.isnan(periods), 0.0, periods)
+    first = _numbers(frame, "first_window_purchase_period")
+    last = _numbers(frame, "last_window_purchase_period")
+    total = _numbers(frame, "window_purchase_revenue")
+    spread = _numbers(frame, "window_revenue_spread")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        adi = np.where(periods >= 2, (last - first) / (periods - 1), np.nan)
+        cv2 = np.where(
+            (periods >= 2) & (total > 0), np.maximum(spread, 0.0) / np.square(total), np.nan
         )
-    result = pd.DataFrame(rows, columns=list(OUTPUT_COLUMNS))
+    defined = ~np.isnan(adi) & ~np.isnan(cv2)
+    frequent = adi < adi_cutoff
+    stable = cv2 < cv2_cutoff
+    classes = np.select(
+        [defined & frequent & stable, defined & frequent, defined & stable, defined],
+        ["smooth", "erratic", "intermittent", "lumpy"],
+        default=None,
+    )
+    result = pd.DataFrame(
+        {
+            "segment_entity_snapshot_id": frame["segment_entity_snapshot_id"].to_numpy(),
+            "purchase_day_count": np.nan_to_num(_numbers(frame, "purchase_day_count")),
+            "purchase_interval_count": np.nan_to_num(_numbers(frame, "purchase_interval_count")),
+            "median_purchase_interval_days": _numbers(frame, "median_purchase_interval_days"),
+            "mean_purchase_interval_days": _numbers(frame, "mean_purchase_interval_days"),
+            "max_purchase_interval_days": _numbers(frame, "max_purchase_interval_days"),
+            "window_purchase_period_count": periods,
+            "adi": adi,
+            "cv_squared": cv2,
+            "demand_class": classes,
+        }
+    )
+    # Float64 (nullable) turns NaN into NA, which DuckDB writes as NULL rather than NaN
     return result.astype(OUTPUT_COLUMNS)

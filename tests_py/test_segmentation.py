@@ -7,7 +7,7 @@ are the ones real sales exports produce.
 
 from __future__ import annotations
 
-import math
+import itertools
 
 import duckdb
 import numpy as np
@@ -16,9 +16,13 @@ import pytest
 
 from kam.segmentation import (
     DEMAND_CLASSES,
+    GATHER_SQL,
+    GATHERED_COLUMNS,
     OUTPUT_COLUMNS,
+    adi_from_span,
     average_demand_interval,
     cv_squared,
+    cv_squared_from_sums,
     demand_class,
     empty_output,
     mean,
@@ -151,40 +155,98 @@ def test_demand_class_follows_configured_cutoffs():
 
 
 # --------------------------------------------------------------------------------------------
-# purchase_interval_statistics (the frame the dbt model returns)
+# aggregate forms (what the dbt model computes from DuckDB's sums) against the list definitions
 # --------------------------------------------------------------------------------------------
 
 
-def _frame(rows):
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "segment_entity_snapshot_id",
-            "purchase_day_count",
-            "interval_days",
-            "window_purchase_periods",
-            "window_purchase_revenues",
-        ],
+def test_adi_from_span_matches_the_list_definition():
+    assert adi_from_span(0, 2, 3) == average_demand_interval([0, 1, 2]) == 1.0
+    assert adi_from_span(1, 5, 2) == average_demand_interval([5, 1]) == 4.0
+    assert adi_from_span(3, 3, 1) is None
+    assert adi_from_span(None, None, 0) is None
+
+
+def test_cv_squared_from_sums_matches_the_list_definition():
+    sizes = [50.0, 150.0, 100.0, -20.0]
+    n, total = len(sizes), sum(sizes)
+    spread = n * sum(x * x for x in sizes) - total**2
+    assert cv_squared_from_sums(n, total, spread) == pytest.approx(cv_squared(sizes))
+    assert cv_squared_from_sums(3, 300.0, 0.0) == 0.0
+    assert cv_squared_from_sums(1, 100.0, 0.0) is None
+    assert cv_squared_from_sums(2, -10.0, 50.0) is None
+    assert cv_squared_from_sums(2, 0.0, 50.0) is None
+
+
+# --------------------------------------------------------------------------------------------
+# GATHER_SQL + purchase_interval_statistics (what the dbt model runs)
+# --------------------------------------------------------------------------------------------
+
+
+def _model_on(days: list[tuple], periods: list[tuple], snapshots: list[tuple]) -> pd.DataFrame:
+    """Run the model's DuckDB query and Python step on small in-memory inputs.
+
+    days: (segment_entity_id, sales_date, is_purchase_day); days_since_previous_purchase_day is
+    derived here exactly as int_segment_entity_days does. periods: (segment_entity_id,
+    snapshot_index, period_index, is_in_window, net_revenue); snapshots: (snapshot_index, date).
+    """
+    con = duckdb.connect()
+    con.execute(
+        "create table raw_days"
+        " (segment_entity_id varchar, sales_date date, is_purchase_day boolean)"
     )
+    con.executemany("insert into raw_days values (?, ?, ?)", days)
+    con.execute(
+        """
+        create table entity_days as
+        select
+            *,
+            case when is_purchase_day then sales_date - lag(
+                case when is_purchase_day then sales_date end ignore nulls
+            ) over (partition by segment_entity_id order by sales_date) end
+                as days_since_previous_purchase_day
+        from raw_days
+        """
+    )
+    con.execute(
+        "create table entity_periods (segment_entity_id varchar, snapshot_index integer,"
+        " period_index integer, is_in_window boolean, net_revenue decimal(18, 4),"
+        " is_purchase_period boolean)"
+    )
+    con.executemany(
+        "insert into entity_periods values (?, ?, ?, ?, ?, true)", periods
+    ) if periods else None
+    con.execute("create table snapshots (snapshot_index integer, snapshot_date date)")
+    con.executemany("insert into snapshots values (?, ?)", snapshots)
+    gathered = con.sql(GATHER_SQL).df()
+    assert tuple(gathered.columns) == GATHERED_COLUMNS
+    return purchase_interval_statistics(gathered, ADI_CUTOFF, CV2_CUTOFF)
 
 
 def test_statistics_of_a_regular_and_a_single_purchase_account():
-    frame = _frame(
-        [
-            ("account:A:0", 4, [30, 31, 29], [0, 1, 2], [100.0, 100.0, 100.0]),
-            ("account:B:0", 1, [], [4], [250.0]),
-        ]
-    )
-    result = purchase_interval_statistics(frame, ADI_CUTOFF, CV2_CUTOFF)
-    regular = result.iloc[0]
-    assert regular["segment_entity_snapshot_id"] == "account:A:0"
+    days = [
+        ("account:A", "2024-01-01", True),
+        ("account:A", "2024-01-31", True),
+        ("account:A", "2024-02-15", False),  # credit notes only: not a purchase day
+        ("account:A", "2024-03-02", True),
+        ("account:A", "2024-03-31", True),
+        ("account:B", "2024-03-01", True),
+    ]
+    periods = [
+        ("account:A", 0, 0, True, 100),
+        ("account:A", 0, 1, True, 100),
+        ("account:A", 0, 2, True, 100),
+        ("account:B", 0, 0, True, 250),
+    ]
+    result = _model_on(days, periods, [(0, "2024-03-31")]).set_index("segment_entity_snapshot_id")
+    regular = result.loc["account:A:0"]
+    assert regular["purchase_day_count"] == 4
     assert regular["purchase_interval_count"] == 3
-    assert regular["median_purchase_interval_days"] == 30.0
+    assert regular["median_purchase_interval_days"] == 30.0  # gaps 30, 31, 29
     assert regular["max_purchase_interval_days"] == 31.0
     assert regular["adi"] == 1.0
     assert regular["cv_squared"] == 0.0
     assert regular["demand_class"] == "smooth"
-    single = result.iloc[1]
+    single = result.loc["account:B:0"]
     assert single["purchase_interval_count"] == 0
     assert pd.isna(single["median_purchase_interval_days"])
     assert pd.isna(single["adi"])
@@ -192,10 +254,19 @@ def test_statistics_of_a_regular_and_a_single_purchase_account():
     assert single["window_purchase_period_count"] == 1
 
 
-def test_statistics_when_duckdb_gives_null_lists():
-    # an account that bought only before the window: no window lists at all
-    frame = _frame([("account:C:0", 2, [400], None, None)])
-    result = purchase_interval_statistics(frame, ADI_CUTOFF, CV2_CUTOFF)
+def test_a_purchase_after_the_snapshot_is_not_counted():
+    days = [("account:A", "2024-01-10", True), ("account:A", "2024-01-20", True)]
+    snapshots = [(0, "2024-01-31"), (1, "2024-01-15")]
+    result = _model_on(days, [], snapshots).set_index("segment_entity_snapshot_id")
+    assert result.loc["account:A:0", "purchase_interval_count"] == 1
+    assert result.loc["account:A:1", "purchase_day_count"] == 1
+    assert pd.isna(result.loc["account:A:1", "median_purchase_interval_days"])
+
+
+def test_statistics_without_a_purchase_in_the_window():
+    # an account that bought only before the window: no window figures at all
+    days = [("account:C", "2023-01-01", True), ("account:C", "2024-02-05", True)]
+    result = _model_on(days, [], [(0, "2024-12-31")])
     row = result.iloc[0]
     assert row["median_purchase_interval_days"] == 400.0
     assert row["window_purchase_period_count"] == 0
@@ -205,8 +276,9 @@ def test_statistics_when_duckdb_gives_null_lists():
 
 
 def test_statistics_output_columns_and_dtypes():
-    frame = _frame([("account:A:0", 3, [10, 20], [0, 2], [50.0, 150.0])])
-    result = purchase_interval_statistics(frame, ADI_CUTOFF, CV2_CUTOFF)
+    days = [("account:A", "2024-01-01", True), ("account:A", "2024-01-11", True)]
+    periods = [("account:A", 0, 0, True, 50), ("account:A", 0, 2, True, 150)]
+    result = _model_on(days, periods, [(0, "2024-03-31")])
     assert list(result.columns) == list(OUTPUT_COLUMNS)
     assert {c: str(t) for c, t in result.dtypes.items()} == OUTPUT_COLUMNS
     assert result.iloc[0]["adi"] == 2.0
@@ -214,29 +286,28 @@ def test_statistics_output_columns_and_dtypes():
     assert result.iloc[0]["demand_class"] == "intermittent"
 
 
+def test_periods_outside_the_window_are_ignored():
+    days = [("account:A", "2024-01-01", True)]
+    periods = [("account:A", 0, 0, True, 50), ("account:A", 0, 13, False, 5000)]
+    row = _model_on(days, periods, [(0, "2024-03-31")]).iloc[0]
+    assert row["window_purchase_period_count"] == 1
+
+
 def test_statistics_of_an_empty_frame_is_typed_and_empty():
-    result = purchase_interval_statistics(_frame([]), ADI_CUTOFF, CV2_CUTOFF)
+    result = purchase_interval_statistics(
+        pd.DataFrame(columns=list(GATHERED_COLUMNS)), ADI_CUTOFF, CV2_CUTOFF
+    )
     assert result.empty
     assert list(result.columns) == list(OUTPUT_COLUMNS)
     assert {c: str(t) for c, t in result.dtypes.items()} == OUTPUT_COLUMNS
     assert empty_output().dtypes.equals(result.dtypes)
 
 
-def test_statistics_read_from_duckdb_lists_and_written_back_with_nulls():
-    """The round trip the dbt model does: DuckDB lists in, NULLs (not NaN) out."""
+def test_statistics_are_written_back_to_duckdb_as_nulls_not_nan():
+    days = [("account:A", "2024-01-01", True), ("account:B", "2024-01-01", True)]
+    periods = [("account:A", 0, 0, True, 10), ("account:A", 0, 5, True, 30)]
+    result = _model_on(days, periods, [(0, "2024-03-31")])  # noqa: F841 (read by the query)
     con = duckdb.connect()
-    gathered = con.sql(
-        """
-        select * from (values
-            ('account:A:0', 3, [7, 14], [0, 1, 5], [10.0, 20.0, 30.0]),
-            ('account:B:0', 1, []::integer[], null::integer[], null::double[])
-        ) as t (segment_entity_snapshot_id, purchase_day_count, interval_days,
-                window_purchase_periods, window_purchase_revenues)
-        """
-    ).df()
-    result = purchase_interval_statistics(gathered, ADI_CUTOFF, CV2_CUTOFF)
-    assert result.iloc[0]["median_purchase_interval_days"] == 10.5
-    assert result.iloc[0]["adi"] == 2.5
     nulls = con.sql(
         """
         select
@@ -248,4 +319,46 @@ def test_statistics_read_from_duckdb_lists_and_written_back_with_nulls():
         """
     ).fetchall()
     assert nulls == [(1, 0, 1, 1)]
-    assert not math.isnan(result.iloc[0]["cv_squared"])
+
+
+def test_the_aggregate_path_equals_the_list_definitions_on_random_histories():
+    """GATHER_SQL + the vectorised step give what the list-based reference functions give."""
+    rng = np.random.default_rng(7)
+    days, periods, expected = [], [], {}
+    snapshots = [(0, "2024-12-31"), (1, "2024-09-30")]
+    for k in range(60):
+        entity = f"account:R{k}"
+        dates = sorted(
+            {
+                pd.Timestamp("2023-01-01") + pd.Timedelta(days=int(d))
+                for d in rng.integers(0, 730, rng.integers(1, 12))
+            }
+        )
+        flags = [bool(rng.random() < 0.85) for _ in dates]
+        days += [(entity, d.date().isoformat(), f) for d, f in zip(dates, flags, strict=True)]
+        chosen = sorted({int(p) for p in rng.integers(0, 12, rng.integers(0, 8))})
+        sizes = [round(float(rng.normal(100, 80)), 2) for _ in chosen]
+        periods += [(entity, 0, p, True, v) for p, v in zip(chosen, sizes, strict=True)]
+        purchase_dates = [d for d, f in zip(dates, flags, strict=True) if f]
+        if purchase_dates:
+            gaps = [(b - a).days for a, b in itertools.pairwise(purchase_dates)]
+            expected[f"{entity}:0"] = (
+                median(gaps),
+                mean(gaps),
+                average_demand_interval(chosen),
+                cv_squared(sizes),
+            )
+    result = _model_on(days, periods, snapshots).set_index("segment_entity_snapshot_id")
+    assert set(expected) <= set(result.index)
+    for key, (med, avg, adi, cv2) in expected.items():
+        row = result.loc[key]
+        for got, want in [
+            (row["median_purchase_interval_days"], med),
+            (row["mean_purchase_interval_days"], avg),
+            (row["adi"], adi),
+            (row["cv_squared"], cv2),
+        ]:
+            if want is None:
+                assert pd.isna(got), key
+            else:
+                assert got == pytest.approx(want, rel=1e-9, abs=1e-12), key

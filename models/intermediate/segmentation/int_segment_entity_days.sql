@@ -126,7 +126,15 @@ final as (
         cast(revenue_line_count as integer) as revenue_line_count,
         cast(unknown_cost_line_count as integer) as unknown_cost_line_count,
         cast(invoice_count as integer) as invoice_count,
-        invoice_count > 0 as is_purchase_day
+        invoice_count > 0 as is_purchase_day,
+        -- kept here, on a stored table, because the purchase-interval model's holistic
+        -- aggregates spill tens of GiB when fed straight from a window at 6M lines
+        case
+            when invoice_count > 0
+                then sales_date - lag(case when invoice_count > 0 then sales_date end ignore nulls) over (
+                    partition by entity_level, entity_id order by sales_date
+                )
+        end as days_since_previous_purchase_day
     from unioned
 )
 

@@ -34,16 +34,29 @@ periods as (
     from {{ ref('int_segment_periods') }}
 ),
 
-aggregated as (
+distinct_periods as (
+    select distinct
+        period_start_date,
+        period_end_date
+    from periods
+),
+
+-- each day of the distinct periods, so that days join periods on equality: a range join of
+-- every entity-day against snapshots x periods cost four times more at 6M lines
+period_days as (
+    select
+        period_start_date,
+        period_end_date,
+        cast(unnest(generate_series(period_start_date, period_end_date, interval 1 day)) as date) as sales_date
+    from distinct_periods
+),
+
+period_sums as (
     select
         entity_days.entity_level,
         entity_days.entity_id,
-        periods.snapshot_index,
-        periods.snapshot_date,
-        periods.period_index,
-        periods.is_in_window,
-        periods.is_trailing,
-        periods.is_baseline,
+        period_days.period_start_date,
+        period_days.period_end_date,
         sum(entity_days.gross_sales) as gross_sales,
         sum(entity_days.credit_notes_amount) as credit_notes_amount,
         sum(entity_days.discounts_amount) as discounts_amount,
@@ -54,9 +67,34 @@ aggregated as (
         sum(entity_days.unknown_cost_line_count) as unknown_cost_line_count,
         sum(entity_days.invoice_count) as invoice_count
     from entity_days
-    inner join periods
-        on entity_days.sales_date between periods.period_start_date and periods.period_end_date
+    inner join period_days
+        on entity_days.sales_date = period_days.sales_date
     group by all
+),
+
+aggregated as (
+    select
+        period_sums.entity_level,
+        period_sums.entity_id,
+        periods.snapshot_index,
+        periods.snapshot_date,
+        periods.period_index,
+        periods.is_in_window,
+        periods.is_trailing,
+        periods.is_baseline,
+        period_sums.gross_sales,
+        period_sums.credit_notes_amount,
+        period_sums.discounts_amount,
+        period_sums.net_revenue,
+        period_sums.net_revenue_with_known_cost,
+        period_sums.known_gross_margin,
+        period_sums.revenue_line_count,
+        period_sums.unknown_cost_line_count,
+        period_sums.invoice_count
+    from period_sums
+    inner join periods
+        on period_sums.period_start_date = periods.period_start_date
+        and period_sums.period_end_date = periods.period_end_date
 ),
 
 final as (

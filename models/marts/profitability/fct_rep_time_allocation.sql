@@ -168,9 +168,11 @@ segment_rows as (
         coalesce(sum(total_minutes) filter (where net_contribution < 0), 0) as loss_making_account_minutes,
         sum(time_cost) as time_cost,
         sum(travel_expenses) as travel_expenses,
-        sum(net_revenue * rep_share) as allocated_net_revenue,
-        sum(gross_margin * rep_share) as allocated_gross_margin_known_part,
-        sum(net_contribution * rep_share) as allocated_net_contribution_known_part,
+        -- each share is fixed to a decimal before summing: a sum of doubles depends on the order
+        -- DuckDB's threads add them, and the rounded total then differs from build to build
+        sum(cast(net_revenue * rep_share as decimal(38, 10))) as allocated_net_revenue,
+        sum(cast(gross_margin * rep_share as decimal(38, 10))) as allocated_gross_margin_known_part,
+        sum(cast(net_contribution * rep_share as decimal(38, 10))) as allocated_net_contribution_known_part,
         count(*) filter (where account_id is not null and gross_margin is null) as unknown_margin_count,
         count(*) filter (where account_id is not null and net_contribution is null) as unknown_contribution_count,
         sum(total_minutes) filter (where gross_margin is not null) as margin_known_minutes

@@ -37,7 +37,8 @@ rep_criterion_totals as (
         criterion_scores.criterion_code,
         min(criterion_scores.as_of_date) as as_of_date,
         count(*) as account_count,
-        sum(criterion_scores.score) as score_sum
+        -- summed as decimals: a double sum depends on thread order and can flip a rounded gap or a rank
+        sum(cast(criterion_scores.score as decimal(38, 6))) as score_sum
     from criterion_scores
     inner join accounts
         on criterion_scores.account_id = accounts.account_id
