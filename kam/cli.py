@@ -18,6 +18,8 @@ Commands
                   (charts and account lists for a sales director; see kam/report.py)
   contract        print the input contract as Markdown (the README's tables)
   lint            ruff and sqlfluff over the project
+  bench           the benchmark (kam/bench.py): `python -m kam bench --scale medium --runs 3`
+                  writes bench_results/<scale>-<time>.json and prints the table with the targets
 
 Data problems end with a short message saying what to do, never a stack trace.
 """
@@ -350,10 +352,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_report)
     sub.add_parser("contract", help="print the input contract").set_defaults(func=cmd_contract)
     sub.add_parser("lint", help="ruff and sqlfluff").set_defaults(func=cmd_lint)
+    # listed for --help; main() hands every argument after `bench` to kam.bench unparsed
+    sub.add_parser("bench", help="benchmark at one scale (see python -m kam bench --help)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench"]:
+        from kam import bench
+
+        return bench.main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -203,3 +203,21 @@ def test_every_scale_is_known_to_the_generator(scale):
     from kam import generate
 
     assert scale in generate.SCALES
+
+
+def test_the_project_cli_runs_the_benchmark_command(tmp_path, capsys):
+    """`python -m kam bench ...` is kam.bench's own command line (here: print a results file)."""
+    from kam.cli import main
+
+    results = {
+        "scale": "small",
+        "started": "2026-01-01T00:00:00+00:00",
+        "runs": [{}],
+        "machine": {"cpu": "x", "cores": 2, "ram_gib": 1},
+        "resources": bench.resources("small"),
+        "data": {"rows": {"sales_lines": 10, "accounts": 2}},
+    }
+    path = tmp_path / "small.json"
+    path.write_text(json.dumps(results), encoding="utf-8")
+    assert main(["bench", "--report", str(path)]) == 0
+    assert "**small** (10 sales lines, 2 accounts)" in capsys.readouterr().out
