@@ -394,7 +394,10 @@ final as (
         {{ money('coalesce(net_revenue, 0)') }} as net_revenue,
         {{ money('coalesce(net_revenue, 0) - gross_margin_value') }} as cost_of_goods,
         {{ money('gross_margin_value') }} as gross_margin,
-        case when net_revenue > 0 then gross_margin_value / net_revenue end as gross_margin_rate,
+        -- rates from the rounded amounts shown beside them: margin = revenue reads as exactly 1
+        case
+            when {{ money('net_revenue') }} > 0 then {{ money('gross_margin_value') }} / {{ money('net_revenue') }}
+        end as gross_margin_rate,
         cost_coverage_share,
         case when gross_margin_value is null then 'cost_of_goods_unknown' end as gross_margin_missing_reason,
         cast(coalesce(invoice_count, 0) as bigint) as invoice_count,
@@ -427,7 +430,9 @@ final as (
         cost_of_sales_missing_reason,
         {{ money('known_components_total') }} as cost_of_sales_known_components,
         cost_of_sales_coverage,
-        case when net_revenue > 0 then cost_of_sales_value / net_revenue end as cos_to_revenue_ratio,
+        case
+            when {{ money('net_revenue') }} > 0 then {{ money('cost_of_sales_value') }} / {{ money('net_revenue') }}
+        end as cos_to_revenue_ratio,
         -- net contribution
         {{ money('net_contribution_value') }} as net_contribution,
         case
@@ -435,7 +440,10 @@ final as (
             when gross_margin_value is null then 'cost_of_goods_unknown'
             else cost_of_sales_missing_reason
         end as net_contribution_missing_reason,
-        case when net_revenue > 0 then net_contribution_value / net_revenue end as net_contribution_rate,
+        case
+            when {{ money('net_revenue') }} > 0
+                then {{ money('net_contribution_value') }} / {{ money('net_revenue') }}
+        end as net_contribution_rate,
         -- against the previous period and the same period last year
         {{ money('previous_period_net_revenue') }} as previous_period_net_revenue,
         {{ money('previous_period_net_contribution') }} as previous_period_net_contribution,
