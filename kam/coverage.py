@@ -190,6 +190,12 @@ def check(manifest: dict, catalog: dict | None = None) -> Coverage:
             cov.counts["source_columns"] += 1
             if not (col.get("description") or "").strip():
                 cov.add(f"source {name}.{cname}: no description")
+    for _uid, macro in sorted((manifest.get("macros") or {}).items()):
+        if macro.get("package_name") != project:
+            continue
+        cov.counts["macros"] += 1
+        if not (macro.get("description") or "").strip():
+            cov.add(f"macro {macro['name']}: no description (macros/_macros.yml)")
     return cov
 
 

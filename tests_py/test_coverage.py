@@ -59,6 +59,10 @@ def test_the_check_catches_an_undocumented_column_and_a_missing_key():
             },
         },
         "sources": {},
+        "macros": {
+            "macro.kam.helper": {"package_name": "kam", "name": "helper", "description": ""},
+            "macro.dbt.other": {"package_name": "dbt", "name": "other", "description": ""},
+        },
     }
     catalog = {
         "nodes": {"model.kam.fct_x": {"columns": {"x_id": {}, "abc_class": {}, "hidden": {}}}}
@@ -69,3 +73,5 @@ def test_the_check_catches_an_undocumented_column_and_a_missing_key():
     assert "fct_x: no primary-key test" in text
     assert "fct_x.abc_class: label without accepted_values" in text
     assert "fct_x: no no_personal_data test" in text
+    assert "macro helper: no description" in text
+    assert "macro other" not in text
