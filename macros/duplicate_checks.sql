@@ -34,3 +34,39 @@
     {%- endfor %}
     end as dq_detail
 {%- endmacro %}
+
+
+{#-
+    The CTEs that end an account-keyed `__checked` model (contacts, opportunities, account plans,
+    activities): exact duplicates and conflicting keys on `key_column`, then orphans (an account_id
+    that is not in int_accounts), then the final reason. Reads the CTEs `staged` and
+    `known_accounts`, which the model declares itself so its imports stay visible.
+-#}
+{% macro account_keyed_checks(key_column, value_columns) -%}
+duplicates_flagged as (
+    select
+        *,
+        {{ duplicate_checks([key_column], value_columns) }}
+    from staged
+),
+
+references_checked as (
+    select
+        duplicates_flagged.*,
+        duplicates_flagged.account_id is not null and known_accounts.account_id is null as is_orphan
+    from duplicates_flagged
+    left join known_accounts
+        on duplicates_flagged.account_id = known_accounts.account_id
+),
+
+final as (
+    select
+        * exclude (dq_reason, dq_detail, is_exact_duplicate, has_conflicting_key, is_orphan),
+        {{ final_dq_reason([
+            ("is_exact_duplicate", "exact_duplicate", "'" ~ key_column ~ " ' || " ~ key_column),
+            ("has_conflicting_key", "conflicting_duplicate_key", "'" ~ key_column ~ " ' || " ~ key_column),
+            ("is_orphan", "orphan_key", "'account_id ' || account_id"),
+        ]) }}
+    from references_checked
+)
+{%- endmacro %}
