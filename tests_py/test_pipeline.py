@@ -121,6 +121,23 @@ def test_empty_build_succeeds(tmp_path, demo_landing):
     assert proc.returncode == 0
 
 
+@pytest.mark.slow
+def test_a_build_that_spills_to_disk_completes(tmp_path):
+    """With too little memory, DuckDB spills to its temp directory. dbt-duckdb used to set
+    temp_directory again on each new cursor, which DuckDB refuses once it has been used: every
+    node after the first spill failed (seen at 61M lines). 120 MB makes a 300-account demo spill
+    (the old profile failed exactly so) without running out of memory."""
+    from kam import generate
+
+    landing = tmp_path / "landing"
+    generate.generate(landing, scale="small", seed=11, accounts=300)
+    env = {**build_env(tmp_path, landing), "KAM_MEMORY_LIMIT": "120MB"}
+    proc = run_kam(["build", "--models-only"], env, check=False)
+    output = proc.stdout + proc.stderr
+    assert "Cannot switch temporary directory" not in output
+    assert proc.returncode == 0, output[-3000:]
+
+
 # Doubles computed by DuckDB's parallel operators can differ in the last bits between runs: values
 # are compared to 1e-6, everything else (decimals, text, dates, ranks) exactly. Sums that feed a
 # rounded or ranked figure are taken on decimals for that reason (fct_rep_time_allocation,
