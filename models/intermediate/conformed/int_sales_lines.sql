@@ -48,9 +48,7 @@
     create or replace table incremental_state.int_sales_lines__affected as
     {% if is_delta_run %}
         with changed as (
-            (select * from incremental_state.int_sales_lines__deps except select * from incremental_state.int_sales_lines__deps_now)
-            union
-            (select * from incremental_state.int_sales_lines__deps_now except select * from incremental_state.int_sales_lines__deps)
+            {{ changed_dependencies('int_sales_lines') }}
         )
 
         select invoice_id from incremental_state.checked__delta where not is_full
@@ -69,15 +67,7 @@
     {% endif %}
 {% endraw %}{%- endset -%}
 {%- set hand_over -%}{% raw %}
-    delete from incremental_state.int_sales_lines__delta
-    where (select r.is_full from incremental_state.int_sales_lines__run as r);
-    insert into incremental_state.int_sales_lines__delta
-    select null, true
-    where (select r.is_full from incremental_state.int_sales_lines__run as r)
-    union all
-    select invoice_id, false
-    from incremental_state.int_sales_lines__affected
-    where not (select r.is_full from incremental_state.int_sales_lines__run as r);
+    {{ hand_over_invoice_delta('int_sales_lines', 'int_sales_lines__delta') }};
     delete from incremental_state.checked__delta;
     create or replace table incremental_state.int_sales_lines__deps as
     select * from incremental_state.int_sales_lines__deps_now;

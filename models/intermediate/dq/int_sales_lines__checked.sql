@@ -53,9 +53,7 @@
     create or replace table incremental_state.checked__affected as
     {% if is_delta_run %}
         with changed as (
-            (select * from incremental_state.checked__deps except select * from incremental_state.checked__deps_now)
-            union
-            (select * from incremental_state.checked__deps_now except select * from incremental_state.checked__deps)
+            {{ changed_dependencies('checked') }}
         )
 
         select invoice_id from incremental_state.stg_sales_lines__delta where not is_full
@@ -80,14 +78,7 @@
     {% endif %}
 {% endraw %}{%- endset -%}
 {%- set hand_over -%}{% raw %}
-    delete from incremental_state.checked__delta where (select r.is_full from incremental_state.checked__run as r);
-    insert into incremental_state.checked__delta
-    select null, true
-    where (select r.is_full from incremental_state.checked__run as r)
-    union all
-    select invoice_id, false
-    from incremental_state.checked__affected
-    where not (select r.is_full from incremental_state.checked__run as r);
+    {{ hand_over_invoice_delta('checked', 'checked__delta') }};
     -- consumed: the staged lines' invoices are recomputed
     delete from incremental_state.stg_sales_lines__delta;
     create or replace table incremental_state.checked__deps as

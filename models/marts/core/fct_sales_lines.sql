@@ -43,9 +43,7 @@
     create or replace table incremental_state.fct_sales_lines__affected as
     {% if is_delta_run %}
         with changed as (
-            (select * from incremental_state.fct_sales_lines__deps except select * from incremental_state.fct_sales_lines__deps_now)
-            union
-            (select * from incremental_state.fct_sales_lines__deps_now except select * from incremental_state.fct_sales_lines__deps)
+            {{ changed_dependencies('fct_sales_lines') }}
         )
 
         select invoice_id from incremental_state.int_sales_lines__delta where not is_full
