@@ -27,3 +27,18 @@
     from incremental_state.{{ state }}__affected
     where not (select r.is_full from incremental_state.{{ state }}__run as r)
 {%- endmacro %}
+
+{#-
+    Whether this build of the model is a full one (creates `<state>__run`): not a delta run, or
+    the upstream model was rebuilt in full, or the config row of the dependencies (the model's
+    code, vars) changed. `config_column` is the deps column holding the config fingerprint.
+-#}
+{% macro full_build_flag(state, upstream_delta, is_delta_run, config_column='value') -%}
+    create or replace table incremental_state.{{ state }}__run as
+    select
+        {{ 'false' if is_delta_run else 'true' }}
+        or exists (select 1 from incremental_state.{{ upstream_delta }} where is_full)
+        or (select max({{ config_column }}) from incremental_state.{{ state }}__deps where kind = 'config')
+        is distinct from (select max({{ config_column }}) from incremental_state.{{ state }}__deps_now where kind = 'config')
+            as is_full
+{%- endmacro %}

@@ -38,13 +38,7 @@
     select 'product', product_id, 'service'
     from {{ ref('int_products__checked') }}
     where dq_reason is null and is_service;
-    create or replace table incremental_state.int_sales_lines__run as
-    select
-        {{ 'false' if is_delta_run else 'true' }}
-        or exists (select 1 from incremental_state.checked__delta where is_full)
-        or (select max(value) from incremental_state.int_sales_lines__deps where kind = 'config')
-        is distinct from (select max(value) from incremental_state.int_sales_lines__deps_now where kind = 'config')
-            as is_full;
+    {{ full_build_flag('int_sales_lines', 'checked__delta', is_delta_run) }};
     create or replace table incremental_state.int_sales_lines__affected as
     {% if is_delta_run %}
         with changed as (

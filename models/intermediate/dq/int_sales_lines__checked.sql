@@ -43,13 +43,7 @@
     select 'currency', currency || '@' || cast(min(valid_from_date) as varchar)
     from {{ ref('currency_rates') }}
     group by currency;
-    create or replace table incremental_state.checked__run as
-    select
-        {{ 'false' if is_delta_run else 'true' }}
-        or exists (select 1 from incremental_state.stg_sales_lines__delta where is_full)
-        or (select max(key) from incremental_state.checked__deps where kind = 'config')
-        is distinct from (select max(key) from incremental_state.checked__deps_now where kind = 'config')
-            as is_full;
+    {{ full_build_flag('checked', 'stg_sales_lines__delta', is_delta_run, config_column='key') }};
     create or replace table incremental_state.checked__affected as
     {% if is_delta_run %}
         with changed as (

@@ -33,13 +33,7 @@
     union all
     select 'family', product_family, cast(margin_rate as varchar)
     from {{ ref('family_margin_rates') }};
-    create or replace table incremental_state.fct_sales_lines__run as
-    select
-        {{ 'false' if is_delta_run else 'true' }}
-        or exists (select 1 from incremental_state.int_sales_lines__delta where is_full)
-        or (select max(value) from incremental_state.fct_sales_lines__deps where kind = 'config')
-        is distinct from (select max(value) from incremental_state.fct_sales_lines__deps_now where kind = 'config')
-            as is_full;
+    {{ full_build_flag('fct_sales_lines', 'int_sales_lines__delta', is_delta_run) }};
     create or replace table incremental_state.fct_sales_lines__affected as
     {% if is_delta_run %}
         with changed as (
