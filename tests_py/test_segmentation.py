@@ -212,9 +212,8 @@ def _model_on(days: list[tuple], periods: list[tuple], snapshots: list[tuple]) -
         " period_index integer, is_in_window boolean, net_revenue decimal(18, 4),"
         " is_purchase_period boolean)"
     )
-    con.executemany(
-        "insert into entity_periods values (?, ?, ?, ?, ?, true)", periods
-    ) if periods else None
+    if periods:
+        con.executemany("insert into entity_periods values (?, ?, ?, ?, ?, true)", periods)
     con.execute("create table snapshots (snapshot_index integer, snapshot_date date)")
     con.executemany("insert into snapshots values (?, ?)", snapshots)
     gathered = con.sql(GATHER_SQL).df()
