@@ -140,6 +140,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     if getattr(args, "models_only", False):
         # seeds and models without the ~1,800 data tests: for checks that only need the tables
         dbt_args += ["--resource-type", "seed", "--resource-type", "model"]
+    elif not getattr(args, "with_unit_tests", False):
+        # unit tests check model logic on fixed fixtures, not the data: the same answer on every
+        # build, so production builds leave them to CI (dbt's own advice); data tests all run
+        dbt_args += ["--exclude-resource-type", "unit_test"]
     if getattr(args, "vars", None):
         dbt_args += ["--vars", args.vars]
     ok, res = dbt_invoke(dbt_args)
@@ -342,6 +346,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--models-only",
         action="store_true",
         help="seeds and models only, no data tests (faster; not for publishing)",
+    )
+    p.add_argument(
+        "--with-unit-tests",
+        action="store_true",
+        help="also run the dbt unit tests (fixed fixtures; CI runs them, production skips them)",
     )
     p.set_defaults(func=cmd_build)
     sub.add_parser("validate", help="Great Expectations validation").set_defaults(func=cmd_validate)

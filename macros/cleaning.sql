@@ -62,9 +62,10 @@
     end
 {%- endmacro %}
 
-{#- Deterministic fingerprint of a list of columns, nulls included (for exact duplicates). -#}
+{#- Deterministic fingerprint of a list of columns, nulls included (for exact duplicates): the
+    128-bit md5 as a number, which sorts and compares faster than its 32-character text. -#}
 {% macro row_fingerprint(columns) -%}
-    md5(concat_ws('\x1f'
+    md5_number(concat_ws('\x1f'
     {%- for c in columns %}, coalesce(cast({{ c }} as varchar), '\x00'){% endfor %}))
 {%- endmacro %}
 

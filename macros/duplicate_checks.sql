@@ -1,19 +1,45 @@
 {#-
-    Cross-row checks shared by every intermediate `__checked` model, over the rows that passed
-    the staging rules (`dq_reason is null`):
+    Cross-row checks shared by every intermediate `__checked` model: a select over `relation`
+    (a CTE name) returning its rows with two flags, over the rows that passed the staging rules
+    (`dq_reason is null`):
     - is_exact_duplicate: an earlier row (by file, then row) has exactly the same values;
     - has_conflicting_key: the key arrives with different values in several rows.
+    The key columns must be among the value columns: then identical rows share a key, and one
+    window over the key, ordered by fingerprint, answers both questions (the earlier row with
+    the same fingerprint is the one just before; lowest != highest fingerprint is a conflict).
+    One sort instead of three, and the fingerprint hashed once instead of three times: 53 s ->
+    23 s on 6.1M sales lines (decision log 26).
 -#}
-{% macro duplicate_checks(key_columns, value_columns) -%}
-    row_number() over (
-        partition by dq_reason is null, {{ row_fingerprint(value_columns) }}
-        order by source_file, source_row
-    ) > 1 and dq_reason is null as is_exact_duplicate,
-    min({{ row_fingerprint(value_columns) }}) over (
-        partition by dq_reason is null, {{ key_columns | join(', ') }}
-    ) != max({{ row_fingerprint(value_columns) }}) over (
-        partition by dq_reason is null, {{ key_columns | join(', ') }}
-    ) and dq_reason is null as has_conflicting_key
+{% macro duplicate_checks(relation, key_columns, value_columns) -%}
+    {%- for key in key_columns if key not in value_columns -%}
+        {{ exceptions.raise_compiler_error("duplicate_checks: key column " ~ key ~ " must be one of the value columns") }}
+    {%- endfor %}
+    select
+        * exclude (row_fingerprint, previous_fingerprint, lowest_fingerprint, highest_fingerprint),
+        dq_reason is null
+        and coalesce(previous_fingerprint = row_fingerprint, false) as is_exact_duplicate,
+        dq_reason is null and lowest_fingerprint != highest_fingerprint as has_conflicting_key
+    from (
+        select
+            *,
+            lag(row_fingerprint) over same_key as previous_fingerprint,
+            first_value(row_fingerprint) over (
+                same_key rows between unbounded preceding and unbounded following
+            ) as lowest_fingerprint,
+            last_value(row_fingerprint) over (
+                same_key rows between unbounded preceding and unbounded following
+            ) as highest_fingerprint
+        from (
+            select
+                *,
+                {{ row_fingerprint(value_columns) }} as row_fingerprint
+            from {{ relation }}
+        ) as fingerprinted
+        window same_key as (
+            partition by dq_reason is null, {{ key_columns | join(', ') }}
+            order by row_fingerprint, source_file, source_row
+        )
+    ) as compared
 {%- endmacro %}
 
 {#-
@@ -44,10 +70,7 @@
 -#}
 {% macro account_keyed_checks(key_column, value_columns) -%}
 duplicates_flagged as (
-    select
-        *,
-        {{ duplicate_checks([key_column], value_columns) }}
-    from staged
+    {{ duplicate_checks('staged', [key_column], value_columns) }}
 ),
 
 references_checked as (

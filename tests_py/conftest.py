@@ -59,9 +59,10 @@ def demo_landing(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_warehouse(tmp_path_factory, demo_landing) -> Path:
-    """The default demo, built with `kam build` (dbt build: seeds, models and every dbt test)."""
+    """The default demo, built with `kam build --with-unit-tests` (dbt build: seeds, models,
+    every data test and, unlike a production build, the dbt unit tests)."""
     tmp = tmp_path_factory.mktemp("demo_wh")
-    run_kam(["build"], build_env(tmp, demo_landing))
+    run_kam(["build", "--with-unit-tests"], build_env(tmp, demo_landing))
     return tmp / "kam.duckdb"
 
 

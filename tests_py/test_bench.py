@@ -191,6 +191,38 @@ def test_targets_pass_and_miss_with_their_margin():
     assert "| dbt_build" in text and "MISS" in text
 
 
+def test_a_build_that_did_not_complete_meets_no_target():
+    def stat(x):
+        return {"median": x, "min": x, "max": x, "n": 1}
+
+    # dbt exits 1 on a failed data test after building everything: that run completed
+    assert bench.completed({"returncode": 1, "failed_nodes": ["test.kam.not_null_x"]})
+    assert bench.completed({"returncode": 0, "failed_nodes": []})
+    # a model error, or a stop before dbt wrote its results, did not
+    assert not bench.completed({"returncode": 1, "failed_nodes": ["model.kam.fct_sales_lines"]})
+    assert not bench.completed({"returncode": 2, "failed_nodes": []})
+    low_peak = {"seconds": stat(1250.0), "peak_gib": stat(6.25), "incomplete_runs": 1}
+    t = bench.evaluate("large", {"dbt_build": low_peak})
+    assert t["large_peak_gib"]["status"] == "MISS"
+    assert "did not complete" in t["large_peak_gib"]["margin"]
+    t = bench.evaluate("large", {"dbt_build": {**low_peak, "incomplete_runs": 0}})
+    assert t["large_peak_gib"]["status"] == "PASS"
+    out = {
+        "scale": "large",
+        "runs": [
+            {
+                "dbt_build": {
+                    "seconds": 1.0,
+                    "peak_rss_bytes": 1,
+                    "returncode": 2,
+                    "failed_nodes": [],
+                }
+            }
+        ],
+    }
+    assert bench.summarise(out)["dbt_build"]["incomplete_runs"] == 1
+
+
 def test_resources_follow_the_machine():
     res = bench.resources("medium")
     assert res["threads"] >= 1

@@ -7,10 +7,7 @@ with staged as (
 ),
 
 duplicates_flagged as (
-    select
-        *,
-        {{ duplicate_checks(['account_id'], value_columns) }}
-    from staged
+    {{ duplicate_checks('staged', ['account_id'], value_columns) }}
 ),
 
 final as (

@@ -10,10 +10,7 @@ known_plans as (
 ),
 
 duplicates_flagged as (
-    select
-        *,
-        {{ duplicate_checks(['action_id'], value_columns) }}
-    from staged
+    {{ duplicate_checks('staged', ['action_id'], value_columns) }}
 ),
 
 references_checked as (

@@ -5,10 +5,7 @@ with staged as (
 ),
 
 duplicates_flagged as (
-    select
-        *,
-        {{ duplicate_checks(['product_id'], value_columns) }}
-    from staged
+    {{ duplicate_checks('staged', ['product_id'], value_columns) }}
 ),
 
 final as (

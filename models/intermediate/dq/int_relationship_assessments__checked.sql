@@ -16,10 +16,7 @@ known_criteria as (
 ),
 
 duplicates_flagged as (
-    select
-        *,
-        {{ duplicate_checks(['assessment_id'], value_columns) }}
-    from staged
+    {{ duplicate_checks('staged', ['assessment_id'], value_columns) }}
 ),
 
 references_checked as (

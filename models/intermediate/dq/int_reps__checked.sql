@@ -6,10 +6,7 @@ with staged as (
 ),
 
 duplicates_flagged as (
-    select
-        *,
-        {{ duplicate_checks(['rep_id'], value_columns) }}
-    from staged
+    {{ duplicate_checks('staged', ['rep_id'], value_columns) }}
 ),
 
 final as (

@@ -138,26 +138,28 @@ duplicates_flagged as (
         -- without line numbers in the export there is no line key to conflict on
         has_conflicting_key and line_number is not null as has_conflicting_key
     from (
-        select
-            *,
-            {{ duplicate_checks(['invoice_id', 'line_number'], value_columns) }}
-        from staged
-    )
+        {{ duplicate_checks('staged', ['invoice_id', 'line_number'], value_columns) }}
+    ) as compared
 ),
 
 -- exports without line numbers get them from file order, so (invoice, line) is a key
 numbered as (
     select
         * exclude (line_number),
-        -- numbered after the highest delivered number, so a mixed invoice cannot collide
+        -- numbered after the highest delivered number, so a mixed invoice cannot collide; the
+        -- unnumbered lines sort after the numbered ones, so their rank among them is the row
+        -- number less the count of numbered lines (one sort of the invoice, not two)
         coalesce(
             line_number,
-            coalesce(max(line_number) over (partition by invoice_id), 0)
-            + row_number() over (
-                partition by invoice_id, line_number is null order by source_file, source_row
-            )
+            coalesce(max(line_number) over (invoice_lines rows between unbounded preceding and unbounded following), 0)
+            + row_number() over invoice_lines
+            - count(line_number) over (invoice_lines rows between unbounded preceding and unbounded following)
         ) as line_number
     from duplicates_flagged
+    window invoice_lines as (
+        partition by invoice_id
+        order by line_number is null, source_file, source_row
+    )
 ),
 
 references_checked as (
