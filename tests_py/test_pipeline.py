@@ -4,9 +4,16 @@ export through its mapping, and on empty inputs; nothing is lost; results are re
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
 
+import duckdb
 import pytest
 
+from kam.contract import PROJECT_DIR
 from tests_py.conftest import build_env, query, run_kam
 
 
@@ -174,3 +181,38 @@ def test_same_inputs_same_outputs(demo_warehouse, second_demo_build):
     differing = {t for t in first if first[t] != second.get(t)}
     assert first.keys() == second.keys()
     assert differing == set()
+
+
+def test_no_personal_data_fails_on_an_email_or_a_phone_number_in_a_mart(
+    demo_warehouse, demo_landing, tmp_path
+):
+    """The mart-wide personal-data test can fail: an email planted in dim_accounts and a phone
+    number in dim_products (each in one row of a text column) make it fail on both marts."""
+    db = tmp_path / "kam.duckdb"
+    shutil.copyfile(demo_warehouse, db)
+    con = duckdb.connect(str(db))
+    con.execute(
+        "update marts.dim_accounts set account_name = 'write to ann.smith@example.co.uk' "
+        "where account_id = (select min(account_id) from marts.dim_accounts)"
+    )
+    con.execute(
+        "update marts.dim_products set product_name = 'call +44 20 7946 0000 today' "
+        "where product_id = (select min(product_id) from marts.dim_products)"
+    )
+    con.close()
+    env = {**os.environ, **build_env(tmp_path, demo_landing)}
+    dbt = [sys.executable, "-c", "from dbt.cli.main import cli; cli()"]
+    cmd = [*dbt, "test", "--profiles-dir", ".", "--project-dir", ".", "--select",
+           "dim_accounts,test_name:no_personal_data", "dim_products,test_name:no_personal_data",
+           "dim_reps,test_name:no_personal_data"]  # fmt: skip
+    proc = subprocess.run(cmd, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stdout[-3000:]
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    status = {
+        mart: r["status"]
+        for r in results
+        for mart in ("dim_accounts", "dim_products", "dim_reps")
+        if r["unique_id"].startswith(f"test.kam.no_personal_data_{mart}_")
+    }
+    # dim_reps is untouched: the test passes there, so it is the planted values that fail it
+    assert status == {"dim_accounts": "fail", "dim_products": "fail", "dim_reps": "pass"}
