@@ -195,6 +195,9 @@ source_status as (
         periods.is_reported,
         periods.previous_period_number,
         periods.last_year_period_number,
+        -- how many period numbers back the comparisons are (window frame offsets)
+        periods.previous_period_number - periods.period_number as previous_period_distance,
+        periods.last_year_period_number - periods.period_number as last_year_period_distance,
         periods.as_of_date,
         periods.is_sales_covered,
         periods.is_activity_covered and periods.is_opportunity_covered as is_cost_covered,
@@ -321,31 +324,46 @@ measured as (
     from contribution
 ),
 
+-- the same account's previous period and same period last year, looked up by period number in a
+-- window: a self-join held every account-period in memory (out of memory at 1.5M accounts)
+neighbours as (
+    select
+        *,
+        max(net_revenue) over (
+            by_period_number
+            range between previous_period_distance following and previous_period_distance following
+        ) as previous_row_net_revenue,
+        max(net_contribution_value) over (
+            by_period_number
+            range between previous_period_distance following and previous_period_distance following
+        ) as previous_row_net_contribution,
+        max(net_revenue) over (
+            by_period_number
+            range between last_year_period_distance following and last_year_period_distance following
+        ) as last_year_row_net_revenue,
+        max(net_contribution_value) over (
+            by_period_number
+            range between last_year_period_distance following and last_year_period_distance following
+        ) as last_year_row_net_contribution
+    from measured
+    window by_period_number as (partition by account_id order by period_number)
+),
+
 compared as (
     select
-        measured.*,
-        previous_period.net_revenue as previous_row_net_revenue,
-        previous_period.net_contribution_value as previous_row_net_contribution,
+        neighbours.*,
         previous_periods.is_sales_covered as is_previous_sales_covered,
         previous_periods.is_activity_covered and previous_periods.is_opportunity_covered
         {%- if order_handling_rate is none %} and false{% endif %} as is_previous_cost_covered,
-        last_year_period.net_revenue as last_year_row_net_revenue,
-        last_year_period.net_contribution_value as last_year_row_net_contribution,
         last_year_periods.is_sales_covered as is_last_year_sales_covered,
         last_year_periods.is_activity_covered and last_year_periods.is_opportunity_covered
         {%- if order_handling_rate is none %} and false{% endif %} as is_last_year_cost_covered
-    from measured
+    from neighbours
     left join periods as previous_periods
-        on measured.previous_period_number = previous_periods.period_number
-    left join measured as previous_period
-        on measured.account_id = previous_period.account_id
-        and measured.previous_period_number = previous_period.period_number
+        on neighbours.previous_period_number = previous_periods.period_number
     left join periods as last_year_periods
-        on measured.last_year_period_number = last_year_periods.period_number
-    left join measured as last_year_period
-        on measured.account_id = last_year_period.account_id
-        and measured.last_year_period_number = last_year_period.period_number
-    where measured.is_reported
+        on neighbours.last_year_period_number = last_year_periods.period_number
+    where neighbours.is_reported
 ),
 
 comparisons as (
