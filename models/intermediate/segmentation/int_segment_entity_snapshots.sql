@@ -93,16 +93,63 @@ entity_snapshots as (
         on snapshots.snapshot_index = window_bounds.snapshot_index
 ),
 
-purchase_dates as (
+-- each purchase day falls in the bucket of the first snapshot on or after it; a snapshot's first
+-- and last purchase dates are then running min and max over the buckets up to it (joining every
+-- day to every later snapshot multiplied the days by up to snapshot_count)
+snapshot_buckets as (
+    select
+        snapshot_index,
+        snapshot_date,
+        lag(snapshot_date) over (order by snapshot_date) as previous_snapshot_date
+    from snapshots
+),
+
+purchases_by_bucket as (
     select
         entity_days.segment_entity_id,
-        snapshots.snapshot_index,
-        min(entity_days.sales_date) as first_purchase_date,
-        max(entity_days.sales_date) as last_purchase_date
+        snapshot_buckets.snapshot_index,
+        min(entity_days.sales_date) as first_purchase_in_bucket,
+        max(entity_days.sales_date) as last_purchase_in_bucket
     from entity_days
-    inner join snapshots
-        on entity_days.sales_date <= snapshots.snapshot_date
-    group by entity_days.segment_entity_id, snapshots.snapshot_index
+    inner join snapshot_buckets
+        on entity_days.sales_date <= snapshot_buckets.snapshot_date
+        and (
+            snapshot_buckets.previous_snapshot_date is null
+            or entity_days.sales_date > snapshot_buckets.previous_snapshot_date
+        )
+    group by entity_days.segment_entity_id, snapshot_buckets.snapshot_index
+),
+
+buyer_snapshots as (
+    select
+        buyers.segment_entity_id,
+        snapshots.snapshot_index,
+        snapshots.snapshot_date
+    from (select distinct segment_entity_id from purchases_by_bucket) as buyers
+    cross join snapshots
+),
+
+purchase_dates_running as (
+    select
+        buyer_snapshots.segment_entity_id,
+        buyer_snapshots.snapshot_index,
+        min(purchases_by_bucket.first_purchase_in_bucket) over up_to_snapshot as first_purchase_date,
+        max(purchases_by_bucket.last_purchase_in_bucket) over up_to_snapshot as last_purchase_date
+    from buyer_snapshots
+    left join purchases_by_bucket
+        on buyer_snapshots.segment_entity_id = purchases_by_bucket.segment_entity_id
+        and buyer_snapshots.snapshot_index = purchases_by_bucket.snapshot_index
+    window up_to_snapshot as (
+        partition by buyer_snapshots.segment_entity_id
+        order by buyer_snapshots.snapshot_date
+        rows between unbounded preceding and current row
+    )
+),
+
+purchase_dates as (
+    -- only snapshots with a purchase on or before them, as before
+    select * from purchase_dates_running
+    where first_purchase_date is not null
 ),
 
 window_totals as (
