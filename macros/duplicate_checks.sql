@@ -7,8 +7,8 @@
     The key columns must be among the value columns: then identical rows share a key, and one
     window over the key, ordered by fingerprint, answers both questions (the earlier row with
     the same fingerprint is the one just before; lowest != highest fingerprint is a conflict).
-    One sort instead of three, and the fingerprint hashed once instead of three times: 53 s ->
-    23 s on 6.1M sales lines (decision log 26).
+    One sort instead of three, and the fingerprint hashed once instead of three times (decision
+    log 26 and benchmarks/README.md for the measured gain).
 -#}
 {% macro duplicate_checks(relation, key_columns, value_columns) -%}
     {%- for key in key_columns if key not in value_columns -%}

@@ -35,6 +35,31 @@ def run_kam(args: list[str], env_overrides: dict[str, str], check: bool = True):
     return proc
 
 
+def run_dbt(
+    args: list[str],
+    env_overrides: dict[str, str],
+    project_dir: Path = PROJECT_DIR,
+    check: bool = True,
+    timeout: int = 900,
+):
+    """Run the dbt CLI (`dbt <args>`) in a subprocess on `project_dir` with its profiles.yml and
+    the given environment; return the result."""
+    proc = subprocess.run(
+        [sys.executable, "-c", "from dbt.cli.main import cli; cli()", *args,
+         "--profiles-dir", str(project_dir), "--project-dir", str(project_dir)],
+        cwd=project_dir,
+        env={**os.environ, **env_overrides},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )  # fmt: skip
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"dbt {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}"
+        )
+    return proc
+
+
 def build_env(tmp: Path, landing: Path, mapping: str | None = None) -> dict[str, str]:
     env = {
         "KAM_DUCKDB_PATH": str(tmp / "kam.duckdb"),

@@ -4,39 +4,17 @@ every model with a primary-key test, every mart label and score tested, no perso
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
-from kam.contract import PROJECT_DIR
 from kam.coverage import check, report
-from tests_py.conftest import build_env
+from tests_py.conftest import build_env, run_dbt
 
 
 def test_every_node_documented_and_tested(demo_warehouse, demo_landing, tmp_path):
     env = {
-        **__import__("os").environ,
         **build_env(demo_warehouse.parent, demo_landing),
         "DBT_TARGET_PATH": str(tmp_path / "target"),
     }
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from dbt.cli.main import cli; cli()",
-            "docs",
-            "generate",
-            "--profiles-dir",
-            str(PROJECT_DIR),
-            "--project-dir",
-            str(PROJECT_DIR),
-        ],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:]
+    run_dbt(["docs", "generate"], env, timeout=600)
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
     catalog = json.loads((tmp_path / "target" / "catalog.json").read_text())
     cov = check(manifest, catalog)

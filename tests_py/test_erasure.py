@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import csv
-import os
 import shutil
-import subprocess
-import sys
 
 from kam.contract import PROJECT_DIR
-from tests_py.conftest import build_env, query
+from tests_py.conftest import build_env, query, run_dbt
 
 SKIP = {
     ".venv",
@@ -79,17 +76,7 @@ def test_erased_contact_leaves_no_trace(tmp_path):
         "contact_id,requested_date,description\ncon-erase-me ,2025-01-15,TICKET-1\n",
         encoding="utf-8",
     )
-    env = {**os.environ, **build_env(tmp_path, landing)}
-    dbt = [sys.executable, "-c", "from dbt.cli.main import cli; cli()"]
-    proc = subprocess.run(
-        [*dbt, "build", "--profiles-dir", ".", "--project-dir", "."],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:]
+    run_dbt(["build"], build_env(tmp_path, landing), project_dir=project)
     db = tmp_path / "kam.duckdb"
 
     values = [v.lower() for v in _all_text_values(db)]

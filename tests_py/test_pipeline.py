@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import subprocess
-import sys
 
 import duckdb
 import pytest
 
-from kam.contract import PROJECT_DIR
-from tests_py.conftest import build_env, query, run_kam
+from tests_py.conftest import build_env, query, run_dbt, run_kam
 
 
 def test_demo_reconciles_every_file(demo_warehouse):
@@ -200,18 +196,15 @@ def test_no_personal_data_fails_on_an_email_or_a_phone_number_in_a_mart(
         "where product_id = (select min(product_id) from marts.dim_products)"
     )
     con.close()
-    env = {**os.environ, **build_env(tmp_path, demo_landing)}
-    dbt = [sys.executable, "-c", "from dbt.cli.main import cli; cli()"]
-    cmd = [*dbt, "test", "--profiles-dir", ".", "--project-dir", ".", "--select",
-           "dim_accounts,test_name:no_personal_data", "dim_products,test_name:no_personal_data",
-           "dim_reps,test_name:no_personal_data"]  # fmt: skip
-    proc = subprocess.run(cmd, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+    marts = ("dim_accounts", "dim_products", "dim_reps")
+    selection = [f"{mart},test_name:no_personal_data" for mart in marts]
+    proc = run_dbt(["test", "--select", *selection], build_env(tmp_path, demo_landing), check=False)
     assert proc.returncode == 1, proc.stdout[-3000:]
     results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
     status = {
         mart: r["status"]
         for r in results
-        for mart in ("dim_accounts", "dim_products", "dim_reps")
+        for mart in marts
         if r["unique_id"].startswith(f"test.kam.no_personal_data_{mart}_")
     }
     # dim_reps is untouched: the test passes there, so it is the planted values that fail it

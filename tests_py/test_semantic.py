@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from kam.contract import PROJECT_DIR
-from tests_py.conftest import query
+from tests_py.conftest import query, run_dbt
 
 CORE_METRICS = {
     "net_revenue",
@@ -46,29 +46,13 @@ needs_metricflow = pytest.mark.skipif(
 )
 
 
-def _dbt(args: list[str], env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
-    proc = subprocess.run(
-        [
-            *(sys.executable, "-c", "from dbt.cli.main import cli; cli()", *args),
-            *("--profiles-dir", str(PROJECT_DIR), "--project-dir", str(PROJECT_DIR)),
-        ],
-        cwd=PROJECT_DIR,
-        env={**os.environ, **env_overrides},
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert proc.returncode == 0, f"dbt {' '.join(args)} failed:\n{proc.stdout[-4000:]}"
-    return proc
-
-
 @pytest.fixture(scope="module")
 def semantic_target(tmp_path_factory) -> Path:
     """`dbt parse` of the project into a target folder of its own; returns that folder.
     The warehouse path ends in kam.duckdb like the demo fixture's, so the relation names of the
     semantic manifest ("kam"."marts"...) are the ones the demo warehouse holds."""
     tmp = tmp_path_factory.mktemp("semantic_parse")
-    _dbt(
+    run_dbt(
         ["parse"],
         {
             "KAM_DUCKDB_PATH": str(tmp / "kam.duckdb"),
