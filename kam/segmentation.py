@@ -1,13 +1,13 @@
 """Purchase-interval statistics and Syntetos-Boylan demand classes for the segmentation marts.
 
-The dbt Python model ``int_segment_purchase_intervals`` runs ``GATHER_SQL`` in DuckDB: per account
-(or group) and snapshot it aggregates the day gaps between consecutive purchase days (count,
-median, mean, max) and the month-long periods of the trailing window with a purchase (count,
-first, last, and exact decimal sums of their net revenue). Only those few numbers per row reach
-pandas; the functions here turn them into ADI, CV^2 and the demand class. They are pure (no I/O,
-no database) so pytest covers every edge case, and the list-based definitions (``median``,
-``average_demand_interval``, ``cv_squared``) are kept as the reference the aggregate path is
-tested against.
+The dbt Python model ``int_segment_purchase_intervals`` runs ``GATHER_SQL`` in DuckDB, one
+snapshot at a time (``gather_statistics``): per account (or group) and snapshot it aggregates the
+day gaps between consecutive purchase days (count, median, mean, max) and the month-long periods of
+the trailing window with a purchase (count, first, last, and exact decimal sums of their net
+revenue). Only those few numbers per row reach pandas; the functions here turn them into ADI, CV^2
+and the demand class. They are pure (no I/O, no database) so pytest covers every edge case, and
+the list-based definitions (``median``, ``average_demand_interval``, ``cv_squared``) are kept as
+the reference the aggregate path is tested against.
 
 Definitions (documented in the model's YAML as well):
 
@@ -64,23 +64,31 @@ GATHERED_COLUMNS = (
 )
 
 #: DuckDB query over the relations ``entity_days`` (int_segment_entity_days), ``entity_periods``
-#: (int_segment_entity_periods) and ``snapshots`` (int_snapshot_dates). The revenue spread
-#: n * sum(x^2) - sum(x)^2 is computed on exact decimals, so equal periods give exactly 0 and the
-#: result does not depend on the order DuckDB's threads add rows in.
+#: (int_segment_entity_periods) and ``snapshots`` (int_snapshot_dates), for the snapshot given as
+#: the parameter ``$snapshot_index``: run once per snapshot (``gather_statistics``), because the
+#: median keeps every gap of its group, and all snapshots at once (each purchase day joined to
+#: every later snapshot, up to 8 times) spilled past the free disk at 61M lines. The revenue
+#: spread n * sum(x^2) - sum(x)^2 is computed on exact decimals, so equal periods give exactly 0
+#: and the result does not depend on the order DuckDB's threads add rows in.
 GATHER_SQL = """
-with history as (
+with snapshot as (
+    select snapshot_index, snapshot_date
+    from snapshots
+    where snapshot_index = $snapshot_index
+),
+history as (
     select
         entity_days.segment_entity_id,
-        snapshots.snapshot_index,
+        snapshot.snapshot_index,
         count(*) as purchase_day_count,
         count(entity_days.days_since_previous_purchase_day) as purchase_interval_count,
         median(entity_days.days_since_previous_purchase_day) as median_purchase_interval_days,
         avg(entity_days.days_since_previous_purchase_day) as mean_purchase_interval_days,
         max(entity_days.days_since_previous_purchase_day) as max_purchase_interval_days
     from entity_days
-    inner join snapshots on entity_days.sales_date <= snapshots.snapshot_date
+    inner join snapshot on entity_days.sales_date <= snapshot.snapshot_date
     where entity_days.is_purchase_day
-    group by entity_days.segment_entity_id, snapshots.snapshot_index
+    group by entity_days.segment_entity_id, snapshot.snapshot_index
 ),
 window_periods as (
     select
@@ -94,7 +102,7 @@ window_periods as (
             - sum(cast(net_revenue as decimal(38, 4))) * sum(cast(net_revenue as decimal(38, 4)))
             as window_revenue_spread
     from entity_periods
-    where is_in_window and is_purchase_period
+    where is_in_window and is_purchase_period and snapshot_index = $snapshot_index
     group by segment_entity_id, snapshot_index
 )
 select
@@ -282,3 +290,26 @@ def purchase_interval_statistics(
     )
     # Float64 (nullable) turns NaN into NA, which DuckDB writes as NULL rather than NaN
     return result.astype(OUTPUT_COLUMNS)
+
+
+def gather_statistics(
+    con, entity_days, entity_periods, snapshots, adi_cutoff: float, cv2_cutoff: float
+) -> pd.DataFrame:
+    """What the dbt model returns: ``GATHER_SQL`` run in DuckDB for each snapshot, each result
+    (one row per entity) turned into statistics here, stacked by snapshot index.
+
+    ``entity_days``, ``entity_periods`` and ``snapshots`` are DuckDB relations of ``con``; their
+    SQL is bound to the names the query reads as CTEs (dbt-duckdb's cursor wrapper hides the
+    caller's variables from DuckDB's lookup of Python objects by name).
+    """
+    inputs = {"entity_days": entity_days, "entity_periods": entity_periods, "snapshots": snapshots}
+    bound = ", ".join(f"{name} as ({rel.sql_query()})" for name, rel in inputs.items())
+    sql = f"with {bound}, {GATHER_SQL.strip().removeprefix('with ')}"
+    indexes = snapshots.select("snapshot_index").distinct().order("snapshot_index").fetchall()
+    frames = []
+    for (index,) in indexes:
+        gathered = con.execute(sql, {"snapshot_index": int(index)}).df()
+        frames.append(purchase_interval_statistics(gathered, adi_cutoff, cv2_cutoff))
+    if not frames:
+        return empty_output()
+    return pd.concat(frames, ignore_index=True).astype(OUTPUT_COLUMNS)

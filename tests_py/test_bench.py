@@ -91,6 +91,8 @@ def test_floor_runs_every_model_and_test_of_a_build(warehouse, tmp_path):
     models = [n for n in json.loads(manifest.read_text())["nodes"].values()
               if n["resource_type"] == "model"]  # fmt: skip
     assert timings["test_count"] > 500 and timings["models"] > 0
+    # every test's SQL runs in the floor (one ending in a `--` comment once did not)
+    assert timings["failed_tests"] == {}
     # the floor fails where dbt failed, nowhere else
     assert {u.split(".")[-1] for u in timings["failed_models"]} <= set(foreign)
     # same fact and same marts as dbt's build
@@ -201,6 +203,10 @@ def test_a_build_that_did_not_complete_meets_no_target():
     # a model error, or a stop before dbt wrote its results, did not
     assert not bench.completed({"returncode": 1, "failed_nodes": ["model.kam.fct_sales_lines"]})
     assert not bench.completed({"returncode": 2, "failed_nodes": []})
+    # a floor that could not run a test's SQL did less work than the build it is compared with
+    floor = {"returncode": 0, "steps": {}, "failed_nodes": []}
+    assert bench.completed(floor)
+    assert not bench.completed({**floor, "failed_nodes": ["floor_test.assert_x"]})
     low_peak = {"seconds": stat(1250.0), "peak_gib": stat(6.25), "incomplete_runs": 1}
     t = bench.evaluate("large", {"dbt_build": low_peak})
     assert t["large_peak_gib"]["status"] == "MISS"
@@ -228,6 +234,10 @@ def test_resources_follow_the_machine():
     assert res["threads"] >= 1
     assert 1 <= int(res["memory_limit"].removesuffix("GB")) <= 8
     assert Path(res["temp_dir"]).name == "medium"
+    assert res["dbt_threads"] == res["threads"]
+    # one dbt node at a time at the large scale: two big models shared one memory limit and
+    # both ran out
+    assert bench.resources("large")["dbt_threads"] == 1
 
 
 @pytest.mark.parametrize("scale", ["small", "medium", "large"])

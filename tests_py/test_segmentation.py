@@ -25,6 +25,7 @@ from kam.segmentation import (
     cv_squared_from_sums,
     demand_class,
     empty_output,
+    gather_statistics,
     mean,
     median,
     purchase_interval_statistics,
@@ -216,9 +217,12 @@ def _model_on(days: list[tuple], periods: list[tuple], snapshots: list[tuple]) -
         con.executemany("insert into entity_periods values (?, ?, ?, ?, ?, true)", periods)
     con.execute("create table snapshots (snapshot_index integer, snapshot_date date)")
     con.executemany("insert into snapshots values (?, ?)", snapshots)
-    gathered = con.sql(GATHER_SQL).df()
-    assert tuple(gathered.columns) == GATHERED_COLUMNS
-    return purchase_interval_statistics(gathered, ADI_CUTOFF, CV2_CUTOFF)
+    for (index,) in con.sql("select snapshot_index from snapshots").fetchall():
+        gathered = con.execute(GATHER_SQL, {"snapshot_index": index}).df()
+        assert tuple(gathered.columns) == GATHERED_COLUMNS
+        assert set(gathered["segment_entity_snapshot_id"].str.split(":").str[-1]) <= {str(index)}
+    tables = {name: con.table(name) for name in ("entity_days", "entity_periods", "snapshots")}
+    return gather_statistics(con, **tables, adi_cutoff=ADI_CUTOFF, cv2_cutoff=CV2_CUTOFF)
 
 
 def test_statistics_of_a_regular_and_a_single_purchase_account():
@@ -251,6 +255,57 @@ def test_statistics_of_a_regular_and_a_single_purchase_account():
     assert pd.isna(single["adi"])
     assert pd.isna(single["demand_class"])
     assert single["window_purchase_period_count"] == 1
+
+
+class _CursorWrapper:
+    """As dbt-duckdb hands a Python model its session: execute() is the wrapper's own method."""
+
+    def __init__(self, con):
+        self._con = con
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+    def execute(self, sql, bindings=None):
+        return self._con.execute(sql, bindings)
+
+
+def test_gather_reads_the_relations_given_whatever_their_names_and_snapshot_by_snapshot():
+    days = [("account:A", "2024-01-01", True), ("account:A", "2024-01-31", True)]
+    days += [("account:A", "2024-05-01", True)]
+    periods = [("account:A", 0, 0, True, 100), ("account:A", 1, 0, True, 100)]
+    snapshots = [(0, "2024-06-30"), (1, "2024-03-31")]
+    expected = _model_on(days, periods, snapshots)
+    con = duckdb.connect()
+    con.execute("create schema intermediate")
+    con.execute("create table intermediate.raw (segment_entity_id varchar, sales_date date)")
+    con.executemany("insert into intermediate.raw values (?, ?)", [d[:2] for d in days])
+    con.execute(
+        "create table intermediate.days as select *, true as is_purchase_day, sales_date - lag("
+        "sales_date) over (partition by segment_entity_id order by sales_date)"
+        " as days_since_previous_purchase_day from intermediate.raw"
+    )
+    con.execute(
+        "create table intermediate.periods (segment_entity_id varchar, snapshot_index integer,"
+        " period_index integer, is_in_window boolean, net_revenue decimal(18, 4),"
+        " is_purchase_period boolean)"
+    )
+    con.executemany("insert into intermediate.periods values (?, ?, ?, ?, ?, true)", periods)
+    con.execute("create table intermediate.dates (snapshot_index integer, snapshot_date date)")
+    con.executemany("insert into intermediate.dates values (?, ?)", snapshots)
+    result = gather_statistics(
+        _CursorWrapper(con),
+        entity_days=con.table("intermediate.days"),
+        entity_periods=con.table("intermediate.periods"),
+        snapshots=con.table("intermediate.dates"),
+        adi_cutoff=ADI_CUTOFF,
+        cv2_cutoff=CV2_CUTOFF,
+    )
+    pd.testing.assert_frame_equal(result, expected)
+    # one block per snapshot: gaps 30 and 91 days up to June, only the first up to March
+    assert list(result["segment_entity_snapshot_id"]) == ["account:A:0", "account:A:1"]
+    assert list(result["purchase_interval_count"]) == [2, 1]
+    assert list(result["max_purchase_interval_days"]) == [91.0, 30.0]
 
 
 def test_a_purchase_after_the_snapshot_is_not_counted():
