@@ -654,7 +654,7 @@ class Bench:
             KAM_DUCKDB_PATH=str(db),
             KAM_LANDING_DIR=str(landing),
             KAM_TEMP_DIR=self.res["temp_dir"],
-            KAM_THREADS=str(self.res.get("dbt_threads", self.res["threads"])),
+            KAM_THREADS=str(self.res["dbt_threads"]),
             KAM_MEMORY_LIMIT=self.res["memory_limit"],
         )
         env.pop("KAM_MAPPING", None)
