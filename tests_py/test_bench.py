@@ -193,6 +193,32 @@ def test_targets_pass_and_miss_with_their_margin():
     assert "| dbt_build" in text and "MISS" in text
 
 
+def test_ratio_targets_show_each_run_and_runs_on_both_sides_of_a_target():
+    def run(build, fixed, floor, inc):
+        def m(x):
+            return {"seconds": x, "peak_rss_bytes": 1, "returncode": 0}
+
+        return {
+            "dbt_build": m(build),
+            "dbt_fixed": m(fixed),
+            "floor": {**m(floor), "steps": {}, "failed_nodes": []},
+            "dbt_incremental": m(inc),
+        }
+
+    # overhead per run: 1.40 and 1.10 (the medians give 1.25: PASS); incremental 0.5 and 0.4
+    out = {"scale": "medium", "runs": [run(150, 10, 100, 75), run(120, 10, 100, 48)]}
+    t = bench.summarise(out)["targets"]
+    assert t["dbt_overhead_ratio"]["runs"] == [1.4, 1.1]
+    assert t["dbt_overhead_ratio"]["status"] == "PASS"
+    assert t["dbt_overhead_ratio"]["margin"].endswith("both sides of the target")
+    assert t["incremental_ratio"]["runs"] == [0.5, 0.4]
+    assert "both sides" not in t["incremental_ratio"]["margin"]
+    assert bench._value(t["dbt_overhead_ratio"]) == "1.25 (runs: 1.4, 1.1)"
+    # one run: the ratio of the medians alone
+    one = bench.summarise({"scale": "medium", "runs": [run(150, 10, 100, 75)]})["targets"]
+    assert "runs" not in one["dbt_overhead_ratio"]
+
+
 def test_a_build_that_did_not_complete_meets_no_target():
     def stat(x):
         return {"median": x, "min": x, "max": x, "n": 1}
