@@ -219,6 +219,53 @@ def test_ratio_targets_show_each_run_and_runs_on_both_sides_of_a_target():
     assert "runs" not in one["dbt_overhead_ratio"]
 
 
+def test_the_output_says_why_a_target_was_missed_from_the_runs_figures():
+    def dbt(seconds, models, tests, chain, slowest):
+        return {
+            "seconds": seconds,
+            "peak_rss_bytes": 1,
+            "returncode": 0,
+            "node_seconds_by_type": {"model": models, "test": tests},
+            "node_count_by_type": {"model": 10, "test": 40},
+            "chain_model_seconds": chain,
+            "slowest_nodes": slowest,
+        }
+
+    run = {
+        "dbt_build": dbt(100.0, 150.0, 40.0, 60.0, {"model.kam.stg_landing__sales_lines": 20.0}),
+        "dbt_fixed": {"seconds": 5.0, "peak_rss_bytes": 1, "returncode": 0},
+        "floor": {
+            "seconds": 80.0,
+            "peak_rss_bytes": 1,
+            "returncode": 0,
+            "failed_nodes": [],
+            "steps": {"models": 70.0, "tests": 9.0, "test_count": 40},
+        },
+        "dbt_incremental": dbt(
+            70.0,
+            90.0,
+            38.0,
+            4.5,
+            {
+                "model.kam.int_segment_entity_periods": 30.0,
+                "test.kam.not_null_x": 29.0,
+                "model.kam.fct_sales_lines": 3.0,
+            },
+        ),
+    }
+    out = {"scale": "medium", "runs": [run], "resources": {"dbt_threads": 2}}
+    targets = bench.summarise(out)["targets"]
+    assert targets["dbt_overhead_ratio"]["status"] == "PASS"  # (100 - 5) / 80
+    assert "why" not in targets["dbt_overhead_ratio"]
+    why = targets["incremental_ratio"]["why"]  # 70 / 100
+    assert "sales-line chain 4.5 s (a full build: 60.0 s)" in why
+    assert "the other models 86 s" in why
+    assert "int_segment_entity_periods 30.0 s" in why and "not_null_x" not in why
+    assert "40 data tests 38 s" in why and "in the floor: 9 s" in why
+    text = bench._why_lines(targets)
+    assert text[1] == "Why the misses (from these runs):" and len(text) == 3
+
+
 def test_a_build_that_did_not_complete_meets_no_target():
     def stat(x):
         return {"median": x, "min": x, "max": x, "n": 1}
