@@ -336,3 +336,96 @@ def test_the_project_cli_runs_the_benchmark_command(tmp_path, capsys):
     path.write_text(json.dumps(results), encoding="utf-8")
     assert main(["bench", "--report", str(path)]) == 0
     assert "**small** (10 sales lines, 2 accounts)" in capsys.readouterr().out
+
+
+def _one_run_results(started: str, peak_gib: float, seconds: float, **extra) -> dict:
+    """A results file as `run` saves it, with one dbt_build run."""
+    run = {
+        "dbt_build": {
+            "seconds": seconds,
+            "cpu_seconds": seconds,
+            "peak_rss_bytes": int(peak_gib * bench.GIB),
+            "returncode": 0,
+            "failed_nodes": [],
+        }
+    }
+    return {
+        "scale": "large",
+        "started": started,
+        "machine": {"cpu": "x", "cores": 2, "ram_gib": 23.5},
+        "resources": {"threads": 2, "dbt_threads": 1, "memory_limit": "10GB", "temp_dir": "t"},
+        "data": {"spec": {"scale": "large", "seed": 42}, "rows": {"sales_lines": 9, "accounts": 2}},
+        "increment_rows": {"new": 1},
+        "runs": [run],
+        **extra,
+    }
+
+
+def test_results_files_of_the_same_setup_merge_and_the_peak_is_judged_on_the_highest_run(
+    tmp_path, capsys
+):
+    """Two one-run large builds summarise as two runs; the memory ceiling is judged on the
+    highest run (a median of 11.6 and 12.2 would pass while one run went over)."""
+    code = {"commit": "abc", "modified": False}
+    a = _one_run_results("2026-01-01T00:00:00+00:00", 11.0, 3000.0, code=code)
+    b = _one_run_results("2026-01-02T00:00:00+00:00", 11.5, 3400.0)  # no code record
+    merged = bench.merge([a, b])
+    s = merged["summary"]
+    assert s["dbt_build"]["seconds"] == {"median": 3200.0, "min": 3000.0, "max": 3400.0, "n": 2}
+    t = s["targets"]["large_peak_gib"]
+    assert (t["value"], t["status"]) == (11.5, "PASS")
+    assert merged["merged_from"] == [a["started"], b["started"]]
+    assert merged["code_unrecorded"] == [b["started"]] and merged["code"] == code
+
+    over = _one_run_results("2026-01-03T00:00:00+00:00", 12.2, 3300.0)
+    low = _one_run_results("2026-01-04T00:00:00+00:00", 11.0, 3300.0)
+    t = bench.merge([over, low])["summary"]["targets"]["large_peak_gib"]
+    assert (t["value"], t["status"]) == (12.2, "MISS")
+
+    # the command line: several files in, the merged results out
+    for name, out in (("a.json", a), ("b.json", b)):
+        (tmp_path / name).write_text(json.dumps(out), encoding="utf-8")
+    merged_path = tmp_path / "merged.json"
+    argv = [
+        "--report",
+        str(tmp_path / "a.json"),
+        str(tmp_path / "b.json"),
+        "--out",
+        str(merged_path),
+    ]
+    assert bench.main(argv) == 0
+    assert "2 run(s)" in capsys.readouterr().out
+    assert len(json.loads(merged_path.read_text())["runs"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"scale": "medium"}, "scale differs"),
+        ({"resources": {"threads": 2, "dbt_threads": 2, "memory_limit": "8GB"}}, "resources"),
+        ({"data": {"spec": {"scale": "large", "seed": 7}, "rows": {}}}, "other arguments"),
+        ({"machine": {"cpu": "y", "cores": 4, "ram_gib": 64}}, "another machine"),
+        ({"code": {"commit": "def", "modified": False}}, "different commits"),
+        ({"code": {"commit": "abc", "modified": True}}, "modified or unknown code"),
+    ],
+)
+def test_results_that_do_not_compare_are_not_merged(change, message, capsys, tmp_path):
+    code = {"commit": "abc", "modified": False}
+    a = _one_run_results("2026-01-01T00:00:00+00:00", 11.0, 3000.0, code=code)
+    b = {**_one_run_results("2026-01-02T00:00:00+00:00", 11.0, 3000.0, code=code), **change}
+    with pytest.raises(ValueError, match=message):
+        bench.merge([a, b])
+    # the command line says why in one line and exits 2, without a traceback
+    for name, out in (("a.json", a), ("b.json", b)):
+        (tmp_path / name).write_text(json.dumps(out), encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_info:
+        bench.main(["--report", str(tmp_path / "a.json"), str(tmp_path / "b.json")])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_code_version_names_the_checked_out_commit():
+    code = bench.code_version()
+    assert set(code) == {"commit", "modified"}
+    if code["commit"] is not None:  # a git checkout (CI clones one)
+        assert len(code["commit"]) == 40 and isinstance(code["modified"], bool)
