@@ -918,6 +918,8 @@ def merge(outs: list[dict]) -> dict:
     if not outs:
         raise ValueError("no results to merge")
     first = outs[0]
+    if len(outs) == 1:  # one file: as it is, its summary derived anew
+        return {**first, "summary": summarise(first)}
     for out in outs[1:]:
         for key in MERGE_KEYS:
             if out.get(key) != first.get(key):

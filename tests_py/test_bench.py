@@ -429,3 +429,13 @@ def test_code_version_names_the_checked_out_commit():
     assert set(code) == {"commit", "modified"}
     if code["commit"] is not None:  # a git checkout (CI clones one)
         assert len(code["commit"]) == 40 and isinstance(code["modified"], bool)
+
+
+def test_one_results_file_reports_as_it_is_whatever_its_code():
+    """--report on one file re-derives its summary; the merge rules do not apply to it."""
+    out = _one_run_results("2026-01-01T00:00:00+00:00", 11.0, 3000.0)
+    out["code"] = {"commit": "abc", "modified": True}
+    reported = bench.merge([out])
+    assert "merged_from" not in reported and reported["runs"] == out["runs"]
+    assert reported["summary"]["targets"]["large_peak_gib"]["status"] == "PASS"
+    assert "Code: abc (modified)." in bench.markdown(reported)
