@@ -940,6 +940,8 @@ def merge(outs: list[dict]) -> dict:
     merged["started"] = min(o["started"] for o in outs)
     merged["runs"] = [r for o in outs for r in o["runs"]]
     merged["merged_from"] = [o["started"] for o in outs]
+    for key in ("load_average_start", "load_average_end"):
+        merged[key] = [o.get(key) for o in outs]
     merged["code"] = recorded[0] if recorded else None
     merged["code_unrecorded"] = [o["started"] for o in outs if not o.get("code")]
     merged["summary"] = summarise(merged)

@@ -376,6 +376,7 @@ def test_results_files_of_the_same_setup_merge_and_the_peak_is_judged_on_the_hig
     assert (t["value"], t["status"]) == (11.5, "PASS")
     assert merged["merged_from"] == [a["started"], b["started"]]
     assert merged["code_unrecorded"] == [b["started"]] and merged["code"] == code
+    assert merged["load_average_start"] == [None, None]  # one per file, none recorded here
 
     over = _one_run_results("2026-01-03T00:00:00+00:00", 12.2, 3300.0)
     low = _one_run_results("2026-01-04T00:00:00+00:00", 11.0, 3300.0)
