@@ -103,8 +103,9 @@ def _meminfo_bytes(key: str = "MemTotal") -> int:
 
 
 def code_version() -> dict[str, Any]:
-    """The commit the benchmark ran, and whether the project's tracked files (results files and
-    Markdown aside) differed from it: results from different code are not merged (`merge`).
+    """The commit the benchmark ran, and whether the project's files (Markdown and the
+    benchmarks/ folder of results aside; ignored files aside) differed from it, changed or new:
+    results from different code are not merged (`merge`).
     Both None outside a git checkout."""
     try:
         commit = subprocess.run(
@@ -113,8 +114,8 @@ def code_version() -> dict[str, Any]:
         ).stdout.strip()  # fmt: skip
         changed = subprocess.run(
             # results files and prose do not change what is measured
-            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
-             ":(exclude)benchmarks", ":(exclude)*.md"], cwd=PROJECT_DIR,
+            ["git", "status", "--porcelain", "--", ".", ":(exclude)benchmarks",
+             ":(exclude)*.md"], cwd=PROJECT_DIR,
             capture_output=True, text=True, check=True,
         ).stdout.strip()  # fmt: skip
     except (OSError, subprocess.CalledProcessError):
