@@ -416,7 +416,7 @@ def test_results_that_do_not_compare_are_not_merged(change, message, capsys, tmp
     b = {**_one_run_results("2026-01-02T00:00:00+00:00", 11.0, 3000.0, code=code), **change}
     with pytest.raises(ValueError, match=message):
         bench.merge([a, b])
-    # the command line says why in one line and exits 2, without a traceback
+    # the command line exits 2, the reason on stderr after the usage, no traceback
     for name, out in (("a.json", a), ("b.json", b)):
         (tmp_path / name).write_text(json.dumps(out), encoding="utf-8")
     with pytest.raises(SystemExit) as exit_info:
