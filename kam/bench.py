@@ -41,6 +41,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -730,6 +731,7 @@ class Bench:
             ),
             "slowest_nodes": {r["unique_id"]: round(r["execution_time"], 1) for r in slowest},
             "failed_nodes": [r["unique_id"] for r in results if r["status"] in ("error", "fail")],
+            "kept_models": kept_models(self.work / f"log_{label}.txt"),
         }
 
     def dbt_build(self, i: int) -> dict:
@@ -1167,12 +1169,23 @@ def explain(targets: dict[str, dict], out: dict) -> None:
         tests = _run_median(runs, "dbt_incremental", "node_seconds_by_type", "test") or 0.0
         count = _run_median(runs, "dbt_incremental", "node_count_by_type", "test") or test_count
         floor_part = f" (as plain SQL in the floor: {floor_tests:.0f} s)" if floor_tests else ""
+        kept_counts = [
+            len(r["dbt_incremental"]["kept_models"])
+            for r in runs
+            if "kept_models" in (r.get("dbt_incremental") or {})
+        ]
+        kept = statistics.median(kept_counts) if kept_counts else None
+        kept_part = (
+            f"; {kept:.0f} models whose inputs the day did not change were kept, not rebuilt"
+            if kept
+            else ""
+        )
         targets["incremental_ratio"]["why"] = (
             f"node time of the incremental build ({res.get('dbt_threads', '?')} dbt thread(s) "
             f"share it): the incremental sales-line chain {inc_chain:.1f} s (a full build: "
             f"{full_chain:.1f} s); the other models {models - inc_chain:.0f} s, rebuilt in full "
             f"(the account-level ones because the as-of date moves with each day and every "
-            f"trailing window with it; the other sources' chains are not incremental; slowest: "
+            f"trailing window with it{kept_part}; slowest: "
             f"{_slowest(runs, 'dbt_incremental', 'slowest_nodes', chain)}); "
             f"{count or 0:,.0f} data tests {tests:.0f} s, all run on every build{floor_part}"
         )
@@ -1182,6 +1195,14 @@ def explain(targets: dict[str, dict], out: dict) -> None:
             f"{res.get('dbt_threads', '?')} dbt thread(s); the rest of the peak is dbt, Python "
             f"and pandas; a lower KAM_MEMORY_LIMIT trades memory for spill to disk"
         )
+
+
+def kept_models(log: Path) -> list[str]:
+    """The reusable_table models a dbt command kept as they were (macros/reusable_table.sql
+    logs "<model>: kept, ..."), from its log; [] when there is no log."""
+    if not log.exists():
+        return []
+    return sorted(set(re.findall(r"\b(\w+): kept, ", log.read_text(errors="replace"))))
 
 
 def _why_lines(targets: dict[str, dict]) -> list[str]:

@@ -218,7 +218,9 @@ class InProcessBuilder:
         keep = {
             uid
             for uid, node in m.nodes.items()
-            if node.resource_type in ("model", "seed") and self._in_paths(node)
+            if (node.resource_type in ("model", "seed") and self._in_paths(node))
+            # the project's on-run-start hook creates schema incremental_state before any model
+            or node.resource_type == "operation"
         }
         todo = list(keep)
         while todo:  # everything upstream must exist, or ref() would not resolve

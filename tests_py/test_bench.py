@@ -262,8 +262,23 @@ def test_the_output_says_why_a_target_was_missed_from_the_runs_figures():
     assert "the other models 86 s" in why
     assert "int_segment_entity_periods 30.0 s" in why and "not_null_x" not in why
     assert "40 data tests 38 s" in why and "in the floor: 9 s" in why
+    assert "kept" not in why  # a results file from before reusable_table says nothing of it
     text = bench._why_lines(targets)
     assert text[1] == "Why the misses (from these runs):" and len(text) == 3
+    run["dbt_incremental"]["kept_models"] = ["stg_landing__activities", "int_activities"]
+    why = bench.summarise(out)["targets"]["incremental_ratio"]["why"]
+    assert "; 2 models whose inputs the day did not change were kept, not rebuilt;" in why
+
+
+def test_kept_models_are_read_from_the_dbt_log(tmp_path):
+    log = tmp_path / "log_incremental_1.txt"
+    log.write_text(
+        "10:46:03  stg_landing__activities: kept, its SQL and inputs are unchanged since ...\n"
+        "10:46:03  stg_landing__accounts: rebuilt, input changed: source.kam.landing.accounts\n"
+        "10:46:04  int_activities: kept, its SQL and inputs are unchanged since its last build\n"
+    )
+    assert bench.kept_models(log) == ["int_activities", "stg_landing__activities"]
+    assert bench.kept_models(tmp_path / "missing.txt") == []
 
 
 def test_a_build_that_did_not_complete_meets_no_target():

@@ -2,6 +2,8 @@
     What the loader read, file by file. The loader writes landing.load_log while it loads the
     other landing tables, so this model must run after every one of them:
 -#}
+{#- a plain table: the load log changes with every load -#}
+{{ config(materialized='table') }}
 -- depends_on: {{ ref('stg_landing__sales_lines') }}
 -- depends_on: {{ ref('stg_landing__accounts') }}
 -- depends_on: {{ ref('stg_landing__products') }}

@@ -3,6 +3,8 @@
     otherwise accounts derived from the clean sales lines (their most frequent name and country,
     first purchase as creation date), flagged is_derived_from_sales.
 -#}
+{#- a plain table, not reusable_table: it reads the sales lines, which every delivery changes -#}
+{{ config(materialized='table') }}
 with file_accounts as (
     select * from {{ ref('int_accounts__checked') }}
     where dq_reason is null

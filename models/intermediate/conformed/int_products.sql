@@ -3,6 +3,8 @@
     clean sales lines (most frequent name and family); plus the non-product codes of seed
     non_product_codes (postage, fees, ...), so every line's product is known.
 -#}
+{#- a plain table, not reusable_table: it reads the sales lines, which every delivery changes -#}
+{{ config(materialized='table') }}
 with file_products as (
     select * from {{ ref('int_products__checked') }}
     where dq_reason is null

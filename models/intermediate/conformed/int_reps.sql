@@ -4,6 +4,8 @@
     unless var default_rep_loaded_annual_cost is set. Without a reps file, reps are derived
     from the sales lines and account owners.
 -#}
+{#- a plain table, not reusable_table: it reads the sales lines, which every delivery changes -#}
+{{ config(materialized='table') }}
 with file_reps as (
     select * from {{ ref('int_reps__checked') }}
     where dq_reason is null

@@ -1,4 +1,6 @@
 {#- Every row that did not make it into a clean model, from every entity, with its reason. -#}
+{#- a plain table, not reusable_table: it reads the sales lines, which every delivery changes -#}
+{{ config(materialized='table') }}
 {%- set entities = [
     ('sales_lines', "invoice_id || '-' || line_number"),
     ('accounts', 'account_id'),
