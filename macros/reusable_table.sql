@@ -2,7 +2,8 @@
     Materialization `reusable_table`: a table that is rebuilt only when what it is computed from
     changed. A daily delivery of sales lines leaves the activity, contact, opportunity and
     assessment files as they were, yet a plain table rebuilds their whole staging and checking
-    chain every time (about a fifth of a daily build at the medium scale).
+    chain every time (about 40 s of node time, a sixth of the models' time, in a daily build at
+    the medium scale before this materialization).
 
     It keeps, in incremental_state.<model>__reuse, a fingerprint of its last build: the md5 of
     the compiled SQL (so code, macros and vars), and for every input it reads through ref() or
