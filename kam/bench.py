@@ -1183,9 +1183,9 @@ def explain(targets: dict[str, dict], out: dict) -> None:
         targets["incremental_ratio"]["why"] = (
             f"node time of the incremental build ({res.get('dbt_threads', '?')} dbt thread(s) "
             f"share it): the incremental sales-line chain {inc_chain:.1f} s (a full build: "
-            f"{full_chain:.1f} s); the other models {models - inc_chain:.0f} s, rebuilt in full "
-            f"(the account-level ones because the as-of date moves with each day and every "
-            f"trailing window with it{kept_part}; slowest: "
+            f"{full_chain:.1f} s); the other models {models - inc_chain:.0f} s (the "
+            f"account-level ones rebuilt in full because the as-of date moves with each day and "
+            f"every trailing window with it{kept_part}; slowest: "
             f"{_slowest(runs, 'dbt_incremental', 'slowest_nodes', chain)}); "
             f"{count or 0:,.0f} data tests {tests:.0f} s, all run on every build{floor_part}"
         )
