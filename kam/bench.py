@@ -680,6 +680,9 @@ class Bench:
         self.dbt = str(Path(sys.executable).parent / "dbt")
 
     def env(self, db: Path, landing: Path) -> dict[str, str]:
+        # DuckDB creates its spill folder's last level only, and only when it first spills: a
+        # missing parent fails the build late (seen at the large scale on a fresh checkout)
+        Path(self.res["temp_dir"]).mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith("DBT_")}
         env.update(
             KAM_DUCKDB_PATH=str(db),
@@ -731,6 +734,12 @@ class Bench:
             ),
             "slowest_nodes": {r["unique_id"]: round(r["execution_time"], 1) for r in slowest},
             "failed_nodes": [r["unique_id"] for r in results if r["status"] in ("error", "fail")],
+            # each model error's own words, so the output can say why a build stopped
+            "errors": {
+                r["unique_id"]: _error_text(r.get("message"))
+                for r in results
+                if r["status"] == "error"
+            },
             "kept_models": kept_models(self.work / f"log_{label}.txt"),
         }
 
@@ -1006,6 +1015,9 @@ def _judge(target: dict, summary: dict, *names: str) -> dict:
     if n := _incomplete(summary, *names):
         target["status"] = "MISS"
         target["margin"] += f"; {n} run(s) of {', '.join(names)} did not complete"
+        target["failed_nodes"] = sorted(
+            {f for name in names for f in (summary.get(name) or {}).get("failed_nodes", [])}
+        )
     return target
 
 
@@ -1130,9 +1142,39 @@ def _slowest(runs: list[dict], name: str, field: str, skip: frozenset = frozense
     return "not recorded"
 
 
+def _error_text(message: str | None) -> str:
+    """A dbt error without its 'Runtime Error in model x (path)' heading, on one line."""
+    lines = [x.strip() for x in str(message or "").strip().splitlines() if x.strip()]
+    if len(lines) > 1 and re.match(r"\w+ Error in \w+ ", lines[0]):
+        lines = lines[1:]
+    return " ".join(lines)[:300]
+
+
 def explain(targets: dict[str, dict], out: dict) -> None:
     """Why each missed target was missed, from this benchmark's own measurements (medians over
     the runs), as `why`: the benchmark's output says by how much and why, not only the README."""
+    _explain_figures(targets, out)
+    # a run that stopped measured an unfinished build: that, not its figures, is the reason
+    errors: dict[str, str] = {}
+    for r in out.get("runs") or []:
+        for m in r.values():
+            for uid, text in ((m if isinstance(m, dict) else {}).get("errors") or {}).items():
+                errors.setdefault(uid, text)
+    for t in targets.values():
+        if t["status"] != "MISS" or "failed_nodes" not in t:
+            continue
+        failed = [
+            f"{uid.split('.')[-1]}" + (f" ({errors[uid]})" if errors.get(uid) else "")
+            for uid in t["failed_nodes"]
+            if not uid.startswith(("test.", "unit_test."))
+        ]
+        stopped = "; ".join(failed) or "dbt stopped before listing a failed node (see its log)"
+        t["why"] = f"a run did not complete, so its figure is of an unfinished build: {stopped}" + (
+            f"; from the figures it did measure: {t['why']}" if t.get("why") else ""
+        )
+
+
+def _explain_figures(targets: dict[str, dict], out: dict) -> None:
     runs = out.get("runs") or []
     res = out.get("resources") or {}
     chain = frozenset(CHAIN_MODELS)
