@@ -132,7 +132,11 @@ def cmd_build(args: argparse.Namespace) -> int:
             "then switch), or set KAM_DUCKDB_PATH to a scratch file for a development build."
         )
     db.parent.mkdir(parents=True, exist_ok=True)
-    (PROJECT_DIR / "warehouse" / "tmp").mkdir(parents=True, exist_ok=True)
+    # DuckDB creates only the last level of its spill folder, and only once it spills: a
+    # missing parent would stop a long build late
+    Path(os.environ.get("KAM_TEMP_DIR") or PROJECT_DIR / "warehouse" / "tmp").mkdir(
+        parents=True, exist_ok=True
+    )
     say(f"dbt build into {db} (landing: {landing_dir()})")
     dbt_args = ["build"]
     if getattr(args, "empty", False):

@@ -847,9 +847,9 @@ def test_every_row_level_case_at_once_passes_the_projects_data_tests(case):
 # --------------------------------------------------------------------------------------------
 
 
-def _user_build(tmp: Path, landing: Path, *args: str):
+def _user_build(tmp: Path, landing: Path, *args: str, **env: str):
     """The real user command, in a subprocess: what the user reads."""
-    proc = run_kam(["build", *args], build_env(tmp, landing), check=False)
+    proc = run_kam(["build", *args], {**build_env(tmp, landing), **env}, check=False)
     return proc.returncode, proc.stdout + "\n" + proc.stderr, proc.stderr
 
 
@@ -937,14 +937,20 @@ def test_default_rep_cost_var_with_sql_is_refused(case):
 
 
 @pytest.fixture(scope="module")
-def user_build_with_unterminated_quote(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("user_unterminated_quote")
+def unterminated_quote_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("user_unterminated_quote")
+
+
+@pytest.fixture(scope="module")
+def user_build_with_unterminated_quote(unterminated_quote_dir):
+    tmp = unterminated_quote_dir
     landing = tmp / "landing"
     landing.mkdir()
     bad = raw(line("INV900")).replace(",Widget,", ',"Widget,')
     (landing / F).write_text(sales_file(*BASE_ROWS[:2], bad, *BASE_ROWS[2:]), encoding="utf-8")
-    # --models-only: the same command without the ~1,800 data tests, which a stopped load skips
-    return _user_build(tmp, landing, "--models-only")
+    # --models-only: the same command without the ~1,800 data tests, which a stopped load skips;
+    # a spill folder two levels down that does not exist yet (DuckDB creates one level only)
+    return _user_build(tmp, landing, "--models-only", KAM_TEMP_DIR=str(tmp / "spill" / "duckdb"))
 
 
 def test_user_command_on_a_broken_file_names_file_and_problem(user_build_with_unterminated_quote):
@@ -952,6 +958,12 @@ def test_user_command_on_a_broken_file_names_file_and_problem(user_build_with_un
     assert rc == 1
     assert TRACEBACK not in output
     assert f"{F}: unterminated quote at line 4" in output
+
+
+def test_the_user_command_creates_the_spill_folder_it_is_given(
+    user_build_with_unterminated_quote, unterminated_quote_dir
+):
+    assert (unterminated_quote_dir / "spill" / "duckdb").is_dir()
 
 
 def test_the_error_summary_names_the_file_problem(user_build_with_unterminated_quote):

@@ -317,6 +317,39 @@ def test_a_build_that_did_not_complete_meets_no_target():
     assert bench.summarise(out)["dbt_build"]["incomplete_runs"] == 1
 
 
+def test_a_target_missed_by_a_stopped_run_says_which_model_stopped_and_why():
+    message = (
+        "Runtime Error in model int_sales_lines__checked (models/intermediate/dq/x.sql)\n"
+        '  IO Error: Failed to create directory "/spill/large": No such file or directory'
+    )
+    assert bench._error_text(message) == (
+        'IO Error: Failed to create directory "/spill/large": No such file or directory'
+    )
+    assert bench._error_text("out of memory") == "out of memory"
+    assert bench._error_text(None) == ""
+    uid = "model.kam.int_sales_lines__checked"
+    build = {"seconds": 792.8, "peak_rss_bytes": 10 * 2**30, "returncode": 1,
+             "failed_nodes": [uid], "errors": {uid: bench._error_text(message)}}  # fmt: skip
+    out = {"scale": "large", "resources": {"memory_limit": "10GB"}, "runs": [{"dbt_build": build}]}
+    why = bench.summarise(out)["targets"]["large_peak_gib"]["why"]
+    assert why.startswith("a run did not complete, so its figure is of an unfinished build: ")
+    assert 'int_sales_lines__checked (IO Error: Failed to create directory "/spill/large"' in why
+    # a run that completed does not get that reason
+    build = {**build, "returncode": 0, "failed_nodes": [], "errors": {}}
+    targets = bench.summarise({**out, "runs": [{"dbt_build": build}]})["targets"]
+    assert targets["large_peak_gib"]["status"] == "PASS"
+    assert "why" not in targets["large_peak_gib"]
+
+
+def test_the_benchmark_creates_its_spill_folder_before_dbt_runs(tmp_path):
+    # DuckDB creates only the last level, and only when it first spills
+    spill = tmp_path / "tmp" / "large"
+    fake = type("B", (), {"res": {"temp_dir": str(spill), "dbt_threads": 1, "memory_limit": "1GB"}})
+    env = bench.Bench.env(fake(), tmp_path / "kam.duckdb", tmp_path / "landing")
+    assert spill.is_dir()
+    assert env["KAM_TEMP_DIR"] == str(spill)
+
+
 def test_resources_follow_the_machine():
     res = bench.resources("medium")
     assert res["threads"] >= 1
