@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -105,6 +106,46 @@ def _failed_nodes(res) -> list[str]:
     return out
 
 
+#: DuckDB errors that mean the machine stopped the build, not the data or the model
+_MEMORY_ERRORS = ("Out of Memory Error",)
+_DISK_ERRORS = ("No space left on device", "Failed to create directory", "max_temp_directory_size")
+
+
+def _spill_dir() -> Path:
+    return _env_path("KAM_TEMP_DIR", "warehouse/tmp")
+
+
+def _free_gb(folder: Path) -> float | None:
+    for p in (folder, *folder.parents):
+        if p.exists():
+            return shutil.disk_usage(p).free / 1e9
+    return None
+
+
+def _resource_advice(problems: list[str]) -> str | None:
+    """What to change when memory or disk, not the data, stopped the build: DuckDB's own advice
+    names SET commands a user of this project does not run; the settings are KAM_* variables."""
+    text = "\n".join(problems)
+    spill = _spill_dir()
+    free = _free_gb(spill)
+    free_text = f"{free:.1f} GB free there now" if free is not None else "its disk not found"
+    if any(e in text for e in _DISK_ERRORS):
+        return (
+            f"The disk, not the data, stopped the build: DuckDB spills to {spill} (KAM_TEMP_DIR; "
+            f"{free_text}) and writes the warehouse to {_env_path('KAM_DUCKDB_PATH', DEV_DB)}. "
+            "Free disk space or set KAM_TEMP_DIR to a folder on a larger disk, then run again "
+            "(61M sales lines need about 70 GB free: benchmarks/README.md)."
+        )
+    if any(e in text for e in _MEMORY_ERRORS):
+        return (
+            "Memory, not the data, stopped the build: DuckDB reached its limit (KAM_MEMORY_LIMIT, "
+            f"shared by the KAM_THREADS models built at once; spill folder {spill}, {free_text}). "
+            "Set KAM_THREADS=1, or a higher KAM_MEMORY_LIMIT a few GB below the machine's RAM, "
+            "then run again (README: Running on your own data)."
+        )
+    return None
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from kam import generate
 
@@ -134,9 +175,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     db.parent.mkdir(parents=True, exist_ok=True)
     # DuckDB creates only the last level of its spill folder, and only once it spills: a
     # missing parent would stop a long build late
-    Path(os.environ.get("KAM_TEMP_DIR") or PROJECT_DIR / "warehouse" / "tmp").mkdir(
-        parents=True, exist_ok=True
-    )
+    _spill_dir().mkdir(parents=True, exist_ok=True)
     say(f"dbt build into {db} (landing: {landing_dir()})")
     dbt_args = ["build"]
     if getattr(args, "empty", False):
@@ -156,12 +195,14 @@ def cmd_build(args: argparse.Namespace) -> int:
         exc = getattr(res, "exception", None)
         if exc is not None:
             # empty for a KeyboardInterrupt
-            return fail(f"dbt build stopped: {_problem(exc) or type(exc).__name__}")
+            problem = _problem(exc) or type(exc).__name__
+            advice = _resource_advice([problem])
+            return fail(f"dbt build stopped: {problem}" + (f"\n{advice}" if advice else ""))
         details = "\n  ".join(failed[:20]) or "see logs/dbt.log"
-        return fail(
-            f"dbt build failed ({len(failed)} node(s)):\n  {details}\n"
-            "Fix the data or the model named above, then run again."
+        advice = (
+            _resource_advice(failed) or "Fix the data or the model named above, then run again."
         )
+        return fail(f"dbt build failed ({len(failed)} node(s)):\n  {details}\n{advice}")
     return 0
 
 

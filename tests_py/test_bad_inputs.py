@@ -69,6 +69,7 @@ user command in a subprocess, since its output is what the user reads.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 
@@ -969,3 +970,44 @@ def test_the_user_command_creates_the_spill_folder_it_is_given(
 def test_the_error_summary_names_the_file_problem(user_build_with_unterminated_quote):
     _, _, stderr = user_build_with_unterminated_quote
     assert f"{F}: unterminated quote at line 4" in stderr
+
+
+# --------------------------------------------------------------------------------------------
+# The real user command when the machine, not the data, stops the build
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_build_out_of_memory_says_which_settings_to_change(tmp_path, demo_landing):
+    # 4 MB: below the single 30 MiB block the demo's sales-line staging asks for, so it cannot
+    # pass however the nodes are scheduled
+    rc, output, stderr = _user_build(
+        tmp_path, demo_landing, "--models-only", KAM_MEMORY_LIMIT="4MB"
+    )
+    assert rc != 0
+    assert TRACEBACK not in output
+    assert "stg_landing__sales_lines: Out of Memory Error" in stderr
+    assert "Memory, not the data, stopped the build" in stderr
+    assert "KAM_THREADS=1" in stderr and "KAM_MEMORY_LIMIT" in stderr
+    assert f"spill folder {tmp_path / 'duckdb_tmp'}" in stderr
+    assert "Fix the data or the model" not in stderr
+
+
+def test_a_full_disk_says_where_duckdb_writes_and_how_much_is_free(tmp_path, monkeypatch):
+    from kam import cli
+
+    spill = tmp_path / "spill"
+    monkeypatch.setenv("KAM_TEMP_DIR", str(spill))
+    monkeypatch.setenv("KAM_DUCKDB_PATH", str(tmp_path / "kam.duckdb"))
+    # DuckDB's message when a spill write meets a full disk
+    full = (
+        'int_x: IO Error: Could not write file "/s/duckdb_temp_storage-0.tmp": '
+        "No space left on device"
+    )
+    advice = cli._resource_advice([full])
+    assert advice.startswith("The disk, not the data, stopped the build")
+    # the spill folder does not exist yet: the free space of the disk it will be on
+    assert re.search(rf"spills to {re.escape(str(spill))} \(KAM_TEMP_DIR; \d+\.\d GB free", advice)
+    assert str(tmp_path / "kam.duckdb") in advice
+    # data and model errors keep their own advice
+    assert cli._resource_advice(["stg_x: Conversion Error: Could not convert 'a' to INT32"]) is None
+    assert cli._resource_advice([]) is None
