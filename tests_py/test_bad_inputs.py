@@ -65,6 +65,8 @@ user command in a subprocess, since its output is what the user reads.
 | var default_rep_loaded_annual_cost with SQL | stops: "var ... must be a number" |
 | unterminated quote, real `kam build` (subprocess) | stops; the output names file and line |
 | the ERROR summary of `kam build` | should name the problem |
+| DuckDB out of memory, real `kam build` (KAM_MEMORY_LIMIT=4MB) | stops: names the KAM_* settings |
+| a full disk (DuckDB's message) | stops: names the spill folder and its free space |
 """
 
 from __future__ import annotations
