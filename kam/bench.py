@@ -24,7 +24,9 @@ size from os.wait4), and reports the median, min and max over the runs:
    scratch (what a fresh checkout pays once);
 5. dbt_incremental: a copy of the full build's database, a new landing file appended (one day
    of new lines plus late lines dated earlier, a corrected line and an exact duplicate, see
-   `write_increment`), then `dbt build` again; against dbt_build (and, once, a full rebuild
+   `write_increment`; dated within the as-of date's month, `increment_day` in the results: the
+   first day of a month moves every earlier snapshot date and recomputes them all), then
+   `dbt build` again; against dbt_build (and, once, a full rebuild
    on the same files, whose marts must equal the incremental result: `equal_to_full_rebuild`).
 
 Results: bench_results/<scale>-<timestamp>.json (machine-readable) and a table on stdout with
@@ -222,11 +224,14 @@ def write_increment(
     *,
     day: str | None = None,
     extra_rows: list[dict[str, str | None]] | None = None,
+    within_month: bool = False,
 ) -> dict[str, int]:
     """Write `out` (CSV or Parquet by its suffix, every column text), one day's delivery:
 
     - new lines: the lines of the busiest of the last 7 days, re-numbered as new invoices
-      (invoice_id + '-N') dated `day` (default: the day after the last invoice date);
+      (invoice_id + '-N') dated `day` (default: the day after the last invoice date; with
+      `within_month`, the last invoice date itself when the day after opens a new month: a
+      typical day, since a new month moves every earlier snapshot date);
     - late lines: the lines of the day 30 days before the last one, as new invoices
       (invoice_id + '-L') keeping their old date, plus one new line (next line number) on an
       existing invoice of that day;
@@ -266,6 +271,8 @@ def write_increment(
         "where d <= (select quantile_disc(try_cast(invoice_date as date), 0.999) from clean) + 31"
     ).fetchall()
     new_day = dt.date.fromisoformat(day) if day else last + dt.timedelta(days=1)
+    if within_month and not day and new_day.month != last.month:
+        new_day = last
     [(busy,)] = con.sql(
         f"select invoice_date from clean where cast(invoice_date as date) > date '{last}' - 7 "
         "group by 1 order by count(*) desc, 1 desc limit 1"
@@ -318,6 +325,18 @@ def write_increment(
     con.close()
     os.replace(tmp, out)
     return counts
+
+
+def increment_day(increment: Path) -> str:
+    """The date of the new lines of a delivery written by `write_increment`."""
+    import duckdb
+
+    reader = "read_parquet" if increment.name.endswith(".parquet") else "read_csv"
+    [(day,)] = duckdb.sql(
+        f"select max(invoice_date) from {reader}({_sql_str(str(increment))}) "
+        "where invoice_id like '%-N'"
+    ).fetchall()
+    return str(day)
 
 
 def landing_with(landing: Path, folder: Path, extra: list[Path]) -> Path:
@@ -672,11 +691,12 @@ class Bench:
         ext = "parquet" if any(self.landing.glob("sales_lines*.parquet")) else "csv"
         increment = self.work / "increment" / f"sales_lines_zz_increment.{ext}"
         if not increment.exists():
-            self.increment_rows = write_increment(self.landing, increment)
+            self.increment_rows = write_increment(self.landing, increment, within_month=True)
             (self.work / "increment" / "rows.json").write_text(json.dumps(self.increment_rows))
         else:
             self.increment_rows = json.loads((self.work / "increment" / "rows.json").read_text())
         self.landing_inc = landing_with(self.landing, self.work / "landing_inc", [increment])
+        self.increment_day = increment_day(increment)
         self.dbt = str(Path(sys.executable).parent / "dbt")
 
     def env(self, db: Path, landing: Path) -> dict[str, str]:
@@ -866,6 +886,7 @@ def run(scale: str, runs: int, only: tuple[str, ...] = MEASUREMENTS, seed: int =
         "resources": bench.res,
         "data": json.loads((bench.landing / ".complete").read_text()),
         "increment_rows": bench.increment_rows,
+        "increment_day": bench.increment_day,
         "load_average_start": load_average(),
         "runs": [],
     }
@@ -918,7 +939,7 @@ def save(out: dict) -> Path:
 
 
 #: What must be equal for runs of several results files to be summarised together.
-MERGE_KEYS = ("scale", "resources", "increment_rows")
+MERGE_KEYS = ("scale", "resources", "increment_rows", "increment_day")
 
 
 def merge(outs: list[dict]) -> dict:

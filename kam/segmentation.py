@@ -26,6 +26,7 @@ Definitions (documented in the model's YAML as well):
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable
 
@@ -46,6 +47,14 @@ OUTPUT_COLUMNS: dict[str, str] = {
     "adi": "Float64",
     "cv_squared": "Float64",
     "demand_class": "string",
+}
+
+#: Columns of the model's table: ``OUTPUT_COLUMNS`` and the snapshot date (the key by which the
+#: snapshot_table materialization keeps or replaces a snapshot's rows).
+MODEL_COLUMNS: dict[str, str] = {
+    "segment_entity_snapshot_id": "string",
+    "snapshot_date": "date32[day][pyarrow]",
+    **{k: v for k, v in OUTPUT_COLUMNS.items() if k != "segment_entity_snapshot_id"},
 }
 
 #: Columns ``GATHER_SQL`` returns and ``purchase_interval_statistics`` reads.
@@ -293,23 +302,55 @@ def purchase_interval_statistics(
 
 
 def gather_statistics(
-    con, entity_days, entity_periods, snapshots, adi_cutoff: float, cv2_cutoff: float
+    con,
+    entity_days,
+    entity_periods,
+    snapshots,
+    adi_cutoff: float,
+    cv2_cutoff: float,
+    kept_dates: Iterable[dt.date] = (),
 ) -> pd.DataFrame:
     """What the dbt model returns: ``GATHER_SQL`` run in DuckDB for each snapshot, each result
     (one row per entity) turned into statistics here, stacked by snapshot index.
 
     ``entity_days``, ``entity_periods`` and ``snapshots`` are DuckDB relations of ``con``; their
     SQL is bound to the names the query reads as CTEs (dbt-duckdb's cursor wrapper hides the
-    caller's variables from DuckDB's lookup of Python objects by name).
+    caller's variables from DuckDB's lookup of Python objects by name). Snapshots dated in
+    ``kept_dates`` are skipped: the snapshot_table materialization keeps their rows.
     """
     inputs = {"entity_days": entity_days, "entity_periods": entity_periods, "snapshots": snapshots}
     bound = ", ".join(f"{name} as ({rel.sql_query()})" for name, rel in inputs.items())
     sql = f"with {bound}, {GATHER_SQL.strip().removeprefix('with ')}"
-    indexes = snapshots.select("snapshot_index").distinct().order("snapshot_index").fetchall()
+    kept = set(kept_dates)
+    indexes = (
+        snapshots.select("snapshot_index, snapshot_date")
+        .distinct()
+        .order("snapshot_index")
+        .fetchall()
+    )
     frames = []
-    for (index,) in indexes:
+    for index, date in indexes:
+        if date in kept:
+            continue
         gathered = con.execute(sql, {"snapshot_index": int(index)}).df()
-        frames.append(purchase_interval_statistics(gathered, adi_cutoff, cv2_cutoff))
+        frame = purchase_interval_statistics(gathered, adi_cutoff, cv2_cutoff)
+        frame.insert(1, "snapshot_date", date)
+        frames.append(frame)
     if not frames:
-        return empty_output()
-    return pd.concat(frames, ignore_index=True).astype(OUTPUT_COLUMNS)
+        return pd.DataFrame({name: pd.Series(dtype=t) for name, t in MODEL_COLUMNS.items()})
+    return pd.concat(frames, ignore_index=True).astype(MODEL_COLUMNS)
+
+
+def kept_snapshot_dates(con, model_name: str) -> list[dt.date]:
+    """The snapshot dates the snapshot_table materialization keeps for ``model_name`` in this
+    build (macros/snapshot_table.sql writes them to incremental_state.<model>__kept before it
+    runs the model): none outside such a build, so the model then computes every snapshot."""
+    import duckdb
+
+    try:
+        rows = con.execute(
+            f'select snapshot_date from incremental_state."{model_name}__kept"'
+        ).fetchall()
+    except duckdb.CatalogException:
+        return []
+    return [date for (date,) in rows]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import json
 import os
 import shutil
@@ -154,6 +155,9 @@ class Dbt:
         self.foreign_failures: dict[str, str] = {}
         #: per command, what each reusable_table model did: {model: "kept, ..." or "rebuilt, ..."}
         self.decisions: list[dict[str, str]] = []
+        #: per command, what each snapshot_table model did: {model: "kept snapshots ..." or
+        #: "rebuilt all snapshots, ..."}
+        self.snapshot_decisions: list[dict[str, str]] = []
         with contextlib.chdir(PROJECT):
             res = dbtRunner().invoke(["parse", *self._flags()])
         assert res.success, res.exception
@@ -177,6 +181,7 @@ class Dbt:
             "KAM_MAPPING": None,
         }
         self.decisions.append({})
+        self.snapshot_decisions.append({})
         with _environment(env), contextlib.chdir(PROJECT):
             try:
                 res = dbtRunner(manifest=self.manifest, callbacks=[self._listen]).invoke(
@@ -209,6 +214,9 @@ class Dbt:
             model, _, decision = event.info.msg.partition(": ")
             if decision.startswith(("kept, ", "rebuilt, ")):
                 self.decisions[-1][model] = decision
+            # macros/snapshot_table.sql: "<model>: kept snapshots <dates>; rebuilt <dates>, <why>"
+            elif decision.startswith(("kept snapshots ", "rebuilt all snapshots, ")):
+                self.snapshot_decisions[-1][model] = decision
 
 
 def _first_file(landing: Path, entity: str) -> Path:
@@ -248,8 +256,6 @@ def warehouses(tmp_path_factory):
         f"select max(invoice_date) from read_csv('{landing / 'sales_lines.csv'}', "
         "all_varchar=true) where invoice_date < '2030'"
     ).fetchall()
-    import datetime as dt
-
     zone_day = (dt.date.fromisoformat(last) + dt.timedelta(days=32)).isoformat()
     with (landing / "sales_lines.csv").open(encoding="utf-8") as f:
         first = next(csv.DictReader(f))
@@ -309,6 +315,20 @@ def warehouses(tmp_path_factory):
     dbt.runs = {"delivery": dbt.decisions[-1]}
     dbt(inc, landing, "run")  # nothing new: must change nothing
     dbt.runs["nothing_new"] = dbt.decisions[-1]
+    dbt.snapshot_runs = {"nothing_new": dbt.snapshot_decisions[-1]}
+    # the next day, within the same month (the earlier snapshots are month ends that move with
+    # the as-of date's month): new, late (30 days back), corrected and duplicated lines only
+    [(as_of,)] = _query(inc, "select as_of_date from intermediate.int_as_of_date")
+    day = as_of + dt.timedelta(days=1) if (as_of + dt.timedelta(days=1)).day > 1 else as_of
+    bench.write_increment(landing, landing / "sales_lines_d_next_day.csv", day=day.isoformat())
+    dbt(inc, landing, "run")
+    dbt.snapshot_runs["next_day"] = dbt.snapshot_decisions[-1]
+    dbt.snapshot_dates = {
+        "before": as_of,
+        "after": _query(
+            inc, "select snapshot_date from intermediate.int_snapshot_dates order by snapshot_date"
+        ),
+    }
     dbt(full, landing, "seed")
     dbt(full, landing, "run")
     return inc, full, first_build, landing, dbt
@@ -460,3 +480,91 @@ def test_a_reusable_table_is_rebuilt_when_anything_it_depends_on_changed(warehou
     _edit_csv(source, lambda rows: rows[:-1])
     assert run(landing_dir=edited) == "rebuilt, input changed: source.kam.landing.activities"
     assert _digest(db, table)[0] == built[0] - 1
+
+
+# ---------------------------------------------------------------------------------------------
+# snapshot_table: an earlier snapshot is kept while what it reads is unchanged
+# ---------------------------------------------------------------------------------------------
+
+SNAPSHOT_TABLES = (
+    "int_segment_entity_periods",
+    "int_segment_entity_snapshots",
+    "int_segment_purchase_intervals",
+    "int_segment_entity_classes",
+)
+
+
+def test_the_next_day_recomputes_the_current_snapshot_and_keeps_the_others(warehouses):
+    _, _, _, _, dbt = warehouses
+    assert {
+        n.name
+        for n in dbt.manifest.nodes.values()
+        if n.resource_type == "model" and n.config.materialized == "snapshot_table"
+    } == set(SNAPSHOT_TABLES)
+    dates = [d for (d,) in dbt.snapshot_dates["after"]]
+    current, history = dates[-1], [d.isoformat() for d in dates[:-1]]
+    assert len(history) >= 1 and current >= dbt.snapshot_dates["before"]
+    for name in SNAPSHOT_TABLES:
+        assert dbt.snapshot_runs["next_day"][name] == (
+            f"kept snapshots {', '.join(history)}; rebuilt {current.isoformat()}, "
+            "their inputs changed"
+        ), name
+        # nothing new: every snapshot kept (the equality test above proves both results exact)
+        assert dbt.snapshot_runs["nothing_new"][name].endswith("; rebuilt none"), name
+
+
+def test_a_late_line_or_edited_rows_recompute_the_snapshots_they_reach(warehouses, tmp_path):
+    inc, _, _, landing, dbt = warehouses
+    db = tmp_path / "inc" / "kam.duckdb"
+    db.parent.mkdir()
+    shutil.copyfile(inc, db)
+    dates = [d for (d,) in dbt.snapshot_dates["after"]]
+    assert len(dates) >= 5
+    # a late line dated the day after the third snapshot reaches that snapshot's successors
+    [(account, product)] = _query(
+        db,
+        "select account_id, product_id from marts.fct_sales_lines "
+        "order by invoice_date desc, invoice_id, line_number limit 1",
+    )
+    edited = tmp_path / "landing"
+    shutil.copytree(landing, edited)
+    with (landing / "sales_lines.csv").open(encoding="utf-8") as f:
+        first = next(csv.DictReader(f))
+    late_day = (dates[2] + dt.timedelta(days=1)).isoformat()
+    late = {**first, "invoice_id": "LATE-OLD", "line_number": "1", "account_id": account,
+            "product_id": product, "invoice_date": late_day}  # fmt: skip
+    with (edited / "sales_lines_e_late.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(first))
+        w.writeheader()
+        w.writerow(late)
+    # the first snapshot's rows edited by hand: recomputed too
+    conn = duckdb.connect(str(db))
+    conn.execute(
+        "delete from intermediate.int_segment_entity_periods where rowid = (select min(rowid) "
+        "from intermediate.int_segment_entity_periods where snapshot_date = ?)",
+        [dates[0]],
+    )
+    conn.close()
+    dbt(db, edited, "run", "--select", "+int_segment_entity_classes", whole_chain=False)
+    decisions = dbt.snapshot_decisions[-1]
+    iso = [d.isoformat() for d in dates]
+    assert decisions["int_segment_entity_periods"] == (
+        f"kept snapshots {', '.join(iso[1:3])}; rebuilt {iso[0]}, {', '.join(iso[3:])}, "
+        "their inputs changed and their rows changed since the last build"
+    )
+    for name in SNAPSHOT_TABLES[1:]:
+        assert decisions[name] == (
+            f"kept snapshots {', '.join(iso[:3])}; rebuilt {', '.join(iso[3:])}, "
+            "their inputs changed"
+        ), name
+    # the same rows as the four models rebuilt in full on the same inputs
+    partial = tmp_path / "partial.duckdb"
+    shutil.copyfile(db, partial)
+    dbt(db, edited, "run", "--select", *SNAPSHOT_TABLES, "--full-refresh", whole_chain=False)
+    assert {d.split(",")[0] for d in dbt.snapshot_decisions[-1].values()} == {
+        "rebuilt all snapshots"
+    }
+    tables = [f"intermediate.{name}" for name in SNAPSHOT_TABLES]
+    assert bench.real_differences(bench.compare_databases(partial, db, tables=tables)) == {}
+    [(n,)] = _query(db, "select count(*) from intermediate.int_segment_entity_periods")
+    assert n > 0

@@ -7,6 +7,7 @@ are the ones real sales exports produce.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 
 import duckdb
@@ -18,6 +19,7 @@ from kam.segmentation import (
     DEMAND_CLASSES,
     GATHER_SQL,
     GATHERED_COLUMNS,
+    MODEL_COLUMNS,
     OUTPUT_COLUMNS,
     adi_from_span,
     average_demand_interval,
@@ -26,6 +28,7 @@ from kam.segmentation import (
     demand_class,
     empty_output,
     gather_statistics,
+    kept_snapshot_dates,
     mean,
     median,
     purchase_interval_statistics,
@@ -308,6 +311,48 @@ def test_gather_reads_the_relations_given_whatever_their_names_and_snapshot_by_s
     assert list(result["max_purchase_interval_days"]) == [91.0, 30.0]
 
 
+def test_gather_skips_the_snapshots_kept_and_reads_which_from_the_warehouse():
+    days = [("account:A", "2024-01-10", True), ("account:A", "2024-01-20", True)]
+    snapshots = [(0, "2024-01-31"), (1, "2024-01-15")]
+    every = _model_on(days, [], snapshots)
+    con = duckdb.connect()
+    # outside a snapshot_table build there is no list: every snapshot is computed
+    assert kept_snapshot_dates(con, "m") == []
+    con.execute("create schema incremental_state")
+    con.execute(
+        "create table incremental_state.\"m__kept\" as select date '2024-01-15' as snapshot_date"
+    )
+    kept = kept_snapshot_dates(con, "m")
+    assert kept == [dt.date(2024, 1, 15)]
+    con.execute("create table raw_days (segment_entity_id varchar, sales_date date)")
+    con.executemany("insert into raw_days values (?, ?)", [d[:2] for d in days])
+    con.execute(
+        "create table entity_days as select *, true as is_purchase_day,"
+        " sales_date - lag(sales_date) over (partition by segment_entity_id order by sales_date)"
+        " as days_since_previous_purchase_day from raw_days"
+    )
+    con.execute(
+        "create table entity_periods (segment_entity_id varchar, snapshot_index integer,"
+        " period_index integer, is_in_window boolean, net_revenue decimal(18, 4),"
+        " is_purchase_period boolean)"
+    )
+    con.execute("create table snapshots (snapshot_index integer, snapshot_date date)")
+    con.executemany("insert into snapshots values (?, ?)", snapshots)
+    tables = {name: con.table(name) for name in ("entity_days", "entity_periods", "snapshots")}
+    result = gather_statistics(
+        con, **tables, adi_cutoff=ADI_CUTOFF, cv2_cutoff=CV2_CUTOFF, kept_dates=kept
+    )
+    # only the snapshot not kept, with the rows a whole computation gives it
+    pd.testing.assert_frame_equal(result, every[every["snapshot_date"] != dt.date(2024, 1, 15)])
+    assert list(result["segment_entity_snapshot_id"]) == ["account:A:0"]
+    # every snapshot kept: a typed empty frame
+    none = gather_statistics(
+        con, **tables, adi_cutoff=ADI_CUTOFF, cv2_cutoff=CV2_CUTOFF,
+        kept_dates=[dt.date(2024, 1, 15), dt.date(2024, 1, 31)],
+    )  # fmt: skip
+    assert none.empty and none.dtypes.equals(every.dtypes)
+
+
 def test_a_purchase_after_the_snapshot_is_not_counted():
     days = [("account:A", "2024-01-10", True), ("account:A", "2024-01-20", True)]
     snapshots = [(0, "2024-01-31"), (1, "2024-01-15")]
@@ -333,8 +378,16 @@ def test_statistics_output_columns_and_dtypes():
     days = [("account:A", "2024-01-01", True), ("account:A", "2024-01-11", True)]
     periods = [("account:A", 0, 0, True, 50), ("account:A", 0, 2, True, 150)]
     result = _model_on(days, periods, [(0, "2024-03-31")])
-    assert list(result.columns) == list(OUTPUT_COLUMNS)
-    assert {c: str(t) for c, t in result.dtypes.items()} == OUTPUT_COLUMNS
+    # the model's table: the statistics and the snapshot date, a DATE in DuckDB
+    assert list(result.columns) == list(MODEL_COLUMNS)
+    assert {c: str(t) for c, t in result.dtypes.items()} == MODEL_COLUMNS
+    assert list(MODEL_COLUMNS) == [
+        *list(OUTPUT_COLUMNS)[:1],
+        "snapshot_date",
+        *list(OUTPUT_COLUMNS)[1:],
+    ]
+    assert duckdb.sql("select snapshot_date from result").types == ["DATE"]
+    assert result.iloc[0]["snapshot_date"] == dt.date(2024, 3, 31)
     assert result.iloc[0]["adi"] == 2.0
     assert result.iloc[0]["cv_squared"] == pytest.approx(0.25)
     assert result.iloc[0]["demand_class"] == "intermittent"

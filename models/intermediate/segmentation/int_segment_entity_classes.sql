@@ -20,10 +20,21 @@
       than lost_threshold_days), new, won_back (lost at the previous snapshot, not lost now),
       at_risk (trailing months below the baseline by more than var at_risk_z_threshold standard
       errors; an entity with perfectly flat baseline months is at risk on any drop), active.
+    A snapshot_table (macros/snapshot_table.sql): classes rank the entities of one snapshot and
+    the lifecycle looks one snapshot back, so a daily build computes the snapshots whose figures
+    changed and the one before each of them, and writes the former only.
 -#}
+{{ config(
+    materialized='snapshot_table',
+    snapshot_dated_inputs={
+        'int_segment_entity_snapshots': 'snapshot_date',
+        'int_segment_purchase_intervals': 'snapshot_date',
+    },
+) }}
 -- every figure is carried through: the marts show the numbers behind each label
 with figures as (
     select * from {{ ref('int_segment_entity_snapshots') }}
+    where {{ snapshot_table_filter('snapshot_date', with_previous=true) }}
 ),
 
 intervals as (
@@ -245,6 +256,7 @@ final as (
             else base_lifecycle_stage
         end as lifecycle_stage
     from with_previous
+    where {{ snapshot_table_filter('snapshot_date') }}
 )
 
 select * from final

@@ -3,7 +3,15 @@
     the periods with sales only: a period without sales is absent and counts as zero wherever a
     monthly series is needed (XYZ, at-risk). Computed once and read by the window figures and
     the purchase-interval statistics.
+    A snapshot_table (macros/snapshot_table.sql): a snapshot's rows read the entity days up to
+    its date and its own periods only, so the earlier snapshots are kept while those inputs
+    are unchanged, and a daily build computes the current snapshot.
 -#}
+{{ config(
+    materialized='snapshot_table',
+    snapshot_dated_inputs={'int_segment_entity_days': 'sales_date', 'int_segment_periods': 'snapshot_date'},
+) }}
+
 with entity_days as (
     select
         entity_level,
@@ -32,6 +40,7 @@ periods as (
         is_trailing,
         is_baseline
     from {{ ref('int_segment_periods') }}
+    where {{ snapshot_table_filter('snapshot_date') }}
 ),
 
 distinct_periods as (

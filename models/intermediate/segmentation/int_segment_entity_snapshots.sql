@@ -9,7 +9,21 @@
     are not 'months without purchase' (they would make every young account look irregular).
     Mean and standard deviation are population statistics over those months, from sums and
     sums of squares so the zero months never need to be materialised.
+    A snapshot_table (macros/snapshot_table.sql): a snapshot's rows read the entity days up to
+    its date and its own periods, and the purchase-date buckets below give the same dates for
+    any subset of snapshots, so a daily build computes the snapshots whose inputs changed only.
 -#}
+{{ config(
+    materialized='snapshot_table',
+    snapshot_dated_inputs={
+        'int_snapshot_dates': 'snapshot_date',
+        'int_segment_periods': 'snapshot_date',
+        'int_segment_entity_days': 'sales_date',
+        'int_segment_entity_periods': 'snapshot_date',
+    },
+) }}
+{%- set snapshots_to_build = snapshot_table_filter('snapshot_date') %}
+
 with entities as (
     select
         segment_entity_id,
@@ -31,6 +45,7 @@ snapshots as (
         snapshot_index,
         snapshot_date
     from {{ ref('int_snapshot_dates') }}
+    where {{ snapshots_to_build }}
 ),
 
 periods as (
@@ -41,6 +56,7 @@ periods as (
         period_end_date,
         is_in_window
     from {{ ref('int_segment_periods') }}
+    where {{ snapshots_to_build }}
 ),
 
 entity_days as (
@@ -69,6 +85,7 @@ entity_periods as (
         unknown_cost_line_count,
         is_purchase_period
     from {{ ref('int_segment_entity_periods') }}
+    where {{ snapshots_to_build }}
 ),
 
 window_bounds as (

@@ -1,0 +1,327 @@
+{#-
+    Materialization `snapshot_table`: a table with one set of rows per snapshot date whose
+    earlier snapshots are kept, not recomputed, when what they were computed from is unchanged.
+
+    Why: the snapshot dates before the current one are period ends that move only with the
+    as-of date's month (int_snapshot_dates), so a daily delivery shares all but the current
+    snapshot with the build before it; a plain table recomputes every snapshot every day.
+
+    What it needs from the model:
+      - a column `snapshot_date` in its output (config snapshot_column to name another);
+      - config snapshot_dated_inputs: {input model name: its date column}, for every input
+        whose rows a snapshot reads only up to its date (rows dated on or before the snapshot,
+        or with no date); every other input counts in full for every snapshot;
+      - the filter {{ snapshot_table_filter('<column>') }} where its snapshot dates enter the
+        query, so that only the snapshots to rebuild are computed;
+      - rows of a snapshot that depend on nothing but its own date, the dated inputs up to
+        that date and the other inputs (no window across snapshots): what makes keeping them
+        exact. The equality tests against a full rebuild hold it to that.
+
+    For each snapshot date it records (incremental_state.<model>__snapshots) a digest of the
+    inputs as that snapshot sees them (row count and sum of 64-bit row hashes of each dated
+    input up to the date, of each other input in full, and the column names and types), and a
+    digest of the rows it wrote; plus the md5 of its compiled SQL with the filter taken out
+    (code, macros, vars). A snapshot is kept when its input digest, its rows' digest and the SQL
+    are as recorded; the others (the current snapshot, a snapshot a late or corrected line
+    reached, every snapshot after a change of code, vars or an undated input, a new month) are
+    computed, their old rows deleted and the new ones inserted. --full-refresh, --empty, no
+    table or no record: a whole rebuild. The log says which snapshots were kept and why the
+    others were rebuilt.
+-#}
+{% materialization snapshot_table, adapter='duckdb', supported_languages=['sql', 'python'] %}
+    {%- if (model.config.get('contract') or {}).get('enforced', false) -%}
+        {{ exceptions.raise_compiler_error(
+            "model " ~ model.name ~ ": the snapshot_table materialization does not enforce contracts; use table") }}
+    {%- endif -%}
+    {%- set language = model['language'] -%}
+    {%- set column = config.get('snapshot_column', 'snapshot_date') -%}
+    {%- set state_table = 'incremental_state."' ~ model.name ~ '__snapshots"' -%}
+    {%- set kept_table = 'incremental_state."' ~ model.name ~ '__kept"' -%}
+    {%- set existing = load_cached_relation(this) -%}
+    {%- set target = this.incorporate(type='table') -%}
+    {%- if language == 'python' -%}
+        {%- set full_code = compiled_code -%}
+    {%- else -%}
+        {%- set marker = modules.re.compile('/\\*snapshot_table:kept\\*/.*?/\\*snapshot_table:end\\*/', modules.re.S) -%}
+        {%- set full_code = marker.sub('true', compiled_code) -%}
+    {%- endif -%}
+    {%- set code_digest = local_md5(full_code) -%}
+    {%- set plan = snapshot_table_plan() -%}
+
+    {#- a SQL model was filtered by the plan made when it compiled: keep only if they agree -#}
+    {%- set kept = plan['kept'] -%}
+    {%- set reason = plan['reason'] -%}
+    {%- if kept and plan['record'].get('sql') != code_digest -%}
+        {%- set kept = [] -%}
+        {%- set reason = 'its code changed (code, macros or vars)' -%}
+    {%- elif kept and language == 'sql' and snapshot_table_filter_text(column, kept) not in compiled_code -%}
+        {%- set kept = [] -%}
+        {%- set reason = 'its compiled SQL was filtered for other snapshots' -%}
+    {%- endif -%}
+
+    {{ run_hooks(pre_hooks) }}
+    {#- forget the record first: a build that fails half-way leaves no record to trust; a
+        Python model reads the dates it keeps from kept_table (kam.snapshot_table) -#}
+    {%- call statement('snapshot_table_forget', auto_begin=true) -%}
+        drop table if exists {{ state_table }};
+        create or replace table {{ kept_table }} as
+        select cast(snapshot_date as date) as snapshot_date
+        from (values (null){% for date in kept %}, ('{{ date }}'){% endfor %}) as kept(snapshot_date)
+        where snapshot_date is not null
+    {%- endcall -%}
+    {% do adapter.commit() %}
+
+    {%- if kept -%}
+        {%- set rebuilt = plan['dates'] | reject('in', kept) | list -%}
+        {{ log(model.name ~ ': kept snapshots ' ~ (kept | join(', ')) ~ '; rebuilt '
+            ~ ((rebuilt | join(', ')) or 'none') ~ (', ' ~ reason if rebuilt else ''), info=true) }}
+        {%- set staged = this.incorporate(path={'identifier': this.identifier ~ '__snapshot_build'}, type='table') -%}
+        {%- call statement('snapshot_table_drop_staged', auto_begin=true) -%}
+            drop table if exists {{ staged }}
+        {%- endcall -%}
+        {#- a Python model writes through its own cursor: it must see what was committed -#}
+        {% do adapter.commit() %}
+        {%- call statement('main', language=language, auto_begin=true) -%}
+            {{- create_table_as(False, staged, compiled_code, language) }}
+        {%- endcall -%}
+        {%- call statement('snapshot_table_merge', auto_begin=true) -%}
+            delete from {{ this }}
+            where {{ column }} is null or cast({{ column }} as date) not in ({{ snapshot_table_date_list(kept) }});
+            insert into {{ this }} by name select * from {{ staged }};
+            drop table {{ staged }}
+        {%- endcall -%}
+    {%- else -%}
+        {{ log(model.name ~ ': rebuilt all snapshots, ' ~ reason, info=true) }}
+        {%- if existing is not none -%}
+            {{ drop_relation_if_exists(existing) }}
+        {%- endif -%}
+        {% do adapter.commit() %}
+        {%- call statement('main', language=language, auto_begin=true) -%}
+            {{- create_table_as(False, target, full_code, language) }}
+        {%- endcall -%}
+    {%- endif -%}
+    {%- call statement('snapshot_table_kept_done', auto_begin=true) -%}
+        drop table if exists {{ kept_table }}
+    {%- endcall -%}
+    {% do adapter.commit() %}
+
+    {#- what the inputs were (a build changes none of them): read now when the plan did not -#}
+    {%- set inputs = plan['inputs'] if plan['inputs'] is not none
+        else snapshot_table_input_digests(snapshot_table_dates()) -%}
+    {%- if inputs is not none -%}
+        {%- set outputs = snapshot_table_output_digests(this, column) -%}
+        {%- call statement('snapshot_table_record', auto_begin=true) -%}
+            create table {{ state_table }} as
+            select * from (values
+                ('sql', '{{ code_digest }}')
+                {%- for date, digest in inputs.items() %},
+                ('input:{{ date }}', '{{ digest }}')
+                {%- endfor %}
+                {%- for date, digest in outputs.items() %},
+                ('output:{{ date }}', '{{ digest }}')
+                {%- endfor %}
+            ) as record(part, digest)
+        {%- endcall -%}
+        {% do adapter.commit() %}
+    {%- endif -%}
+    {% do persist_docs(target, model) %}
+    {{ run_hooks(post_hooks) }}
+    {% do adapter.commit() %}
+    {{ return({'relations': [target]}) }}
+{% endmaterialization %}
+
+{#-
+    Where the model's snapshot dates enter its query: a condition on `column` that leaves out
+    the snapshots the plan keeps (`true` when it keeps none, outside a run, or in a full build).
+    with_previous=true leaves in, besides, the snapshot before each one rebuilt, for a model
+    that compares a snapshot with the one before it (it then filters its output without it).
+-#}
+{% macro snapshot_table_filter(column, with_previous=false) -%}
+    {%- if execute and model.config.materialized == 'snapshot_table' -%}
+        {%- set plan = snapshot_table_plan() -%}
+        {%- set kept = plan['kept'] -%}
+    {%- else -%}
+        {%- set plan = {'dates': []} -%}
+        {%- set kept = [] -%}
+    {%- endif -%}
+    {%- if with_previous -%}
+        {%- set previous = [] -%}
+        {%- set dates = (plan['dates'] or []) | sort -%}
+        {%- for date in dates -%}
+            {%- if date not in kept and not loop.first -%}
+                {%- do previous.append(dates[loop.index0 - 1]) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- set kept = kept | reject('in', previous) | list -%}
+    {%- endif -%}
+    {{- snapshot_table_filter_text(column, kept) -}}
+{%- endmacro %}
+
+{% macro snapshot_table_filter_text(column, kept) -%}
+    /*snapshot_table:kept*/ {% if kept -%}
+        cast({{ column }} as date) not in ({{ snapshot_table_date_list(kept) }})
+    {%- else -%} true {%- endif %} /*snapshot_table:end*/
+{%- endmacro %}
+
+{% macro snapshot_table_date_list(dates) -%}
+    {%- for date in dates -%}date '{{ date }}'{{ ', ' if not loop.last }}{%- endfor -%}
+{%- endmacro %}
+
+{#-
+    The plan for the model being built: {'dates': the snapshot dates now, 'inputs': {date:
+    digest of the inputs as that snapshot sees them} (none when an input cannot be digested),
+    'record': the last build's record, 'kept': the dates whose inputs and rows are as recorded,
+    'reason': why the others are rebuilt}.
+-#}
+{% macro snapshot_table_plan() -%}
+    {%- set column = config.get('snapshot_column', 'snapshot_date') -%}
+    {%- set state_table = 'incremental_state."' ~ model.name ~ '__snapshots"' -%}
+    {%- set plan = {'dates': none, 'inputs': none, 'record': {}, 'kept': [], 'reason': none} -%}
+    {%- set existing = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) -%}
+    {#- the cases decided without reading anything first: the linter compiles on an empty database -#}
+    {%- if should_full_refresh() -%}
+        {%- do plan.update({'reason': 'full refresh'}) -%}
+    {%- elif invocation_args_dict.get('empty') -%}
+        {%- do plan.update({'reason': 'an --empty build'}) -%}
+    {%- elif existing is none or not existing.is_table -%}
+        {%- do plan.update({'reason': 'no table yet'}) -%}
+    {%- else -%}
+        {%- set record = reusable_table_record(state_table) -%}
+        {%- if record is none -%}
+            {%- do plan.update({'reason': 'no record of its last build'}) -%}
+        {%- else -%}
+            {%- set dates = snapshot_table_dates() -%}
+            {%- set inputs = snapshot_table_input_digests(dates) -%}
+            {%- do plan.update({'dates': dates, 'inputs': inputs, 'record': record}) -%}
+            {%- if inputs is none -%}
+                {%- do plan.update({'reason': 'an input has no table to digest'}) -%}
+            {%- else -%}
+                {%- set outputs = snapshot_table_output_digests(this, column) -%}
+                {%- set kept = [] -%}
+                {%- set why = [] -%}
+                {%- for date in dates -%}
+                    {%- if record.get('input:' ~ date) != inputs[date] -%}
+                        {%- do why.append('inputs') -%}
+                    {%- elif record.get('output:' ~ date) != outputs.get(date) -%}
+                        {%- do why.append('rows') -%}
+                    {%- else -%}
+                        {%- do kept.append(date) -%}
+                    {%- endif -%}
+                {%- endfor -%}
+                {%- set reasons = [] -%}
+                {%- if 'inputs' in why -%}{%- do reasons.append('their inputs changed') -%}{%- endif -%}
+                {%- if 'rows' in why -%}{%- do reasons.append('their rows changed since the last build') -%}{%- endif -%}
+                {%- do plan.update({'kept': kept, 'reason': reasons | join(' and ')}) -%}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endif -%}
+    {{- return(plan) -}}
+{%- endmacro %}
+
+{#- The snapshot dates now (int_snapshot_dates), as 'YYYY-MM-DD' strings in ascending order. -#}
+{% macro snapshot_table_dates() -%}
+    {%- set spine = graph.nodes.get('model.' ~ project_name ~ '.int_snapshot_dates') -%}
+    {{- return(run_query(
+        'select distinct cast(snapshot_date as varchar) from ' ~ spine.relation_name ~ ' order by 1'
+    ).columns[0].values() | list) -}}
+{%- endmacro %}
+
+{#-
+    {snapshot date: one string} for the model's ref() and source() inputs as each snapshot
+    sees them: a dated input's rows up to the date (undated rows counted for every snapshot),
+    every other input in full; none when an input has no relation.
+-#}
+{% macro snapshot_table_input_digests(dates) -%}
+    {%- set dated = config.get('snapshot_dated_inputs') or {} -%}
+    {%- set digests = {} -%}
+    {%- for date in dates -%}{%- do digests.update({date: ''}) -%}{%- endfor -%}
+    {%- for unique_id in model.depends_on.nodes | sort -%}
+        {%- set node = graph.nodes.get(unique_id) or graph.sources.get(unique_id) -%}
+        {%- if node is none or not node.relation_name -%}
+            {{- return(none) -}}
+        {%- endif -%}
+        {%- set relation = api.Relation.create(
+            database=node.database, schema=node.schema,
+            identifier=node.identifier if node.resource_type == 'source' else node.alias) -%}
+        {%- if node.name in dated and dates -%}
+            {%- set date_column = dated[node.name] -%}
+            {%- set query -%}
+                with snapshots as (
+                    select * from (values
+                        {%- for date in dates %}
+                        ({{ loop.index }}, date '{{ date }}'){{ ',' if not loop.last }}
+                        {%- endfor %}
+                    ) as s(bucket, snapshot_date)
+                ),
+
+                bucketed as (
+                    select
+                        case
+                            when {{ date_column }} is null then 1
+                            {%- for date in dates %}
+                            when {{ date_column }} <= date '{{ date }}' then {{ loop.index }}
+                            {%- endfor %}
+                        end as bucket,
+                        hash(*columns(*))::hugeint as row_hash
+                    from {{ relation }}
+                ),
+
+                per_bucket as (
+                    select bucket, count(*) as row_count, sum(row_hash) as hash_sum
+                    from bucketed
+                    where bucket is not null
+                    group by bucket
+                )
+
+                select
+                    cast(snapshots.snapshot_date as varchar),
+                    sum(coalesce(per_bucket.row_count, 0)) over running || ':'
+                    || sum(coalesce(per_bucket.hash_sum, 0)) over running
+                from snapshots
+                left join per_bucket on snapshots.bucket = per_bucket.bucket
+                window running as (order by snapshots.bucket)
+                order by snapshots.bucket
+            {%- endset -%}
+            {%- set columns = snapshot_table_columns(relation) -%}
+            {%- for row in run_query(query) -%}
+                {%- do digests.update({row[0]: digests[row[0]] ~ unique_id ~ '=' ~ row[1] ~ ':' ~ columns ~ ';'}) -%}
+            {%- endfor -%}
+        {%- else -%}
+            {%- set whole = reusable_table_digest(relation) -%}
+            {%- for date in dates -%}
+                {%- do digests.update({date: digests[date] ~ unique_id ~ '=' ~ whole ~ ';'}) -%}
+            {%- endfor -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for date in dates -%}{%- do digests.update({date: local_md5(digests[date])}) -%}{%- endfor -%}
+    {{- return(digests) -}}
+{%- endmacro %}
+
+{#- md5 of a relation's column names and types. -#}
+{% macro snapshot_table_columns(relation) -%}
+    {%- set query -%}
+        select md5(string_agg(column_name || ' ' || data_type, ',' order by column_index))
+        from duckdb_columns()
+        where
+            database_name = '{{ relation.database }}'
+            and schema_name = '{{ relation.schema }}'
+            and table_name = '{{ relation.identifier }}'
+    {%- endset -%}
+    {{- return(run_query(query).columns[0].values()[0]) -}}
+{%- endmacro %}
+
+{#- {snapshot date: row count and sum of row hashes} of the rows a table holds per snapshot. -#}
+{% macro snapshot_table_output_digests(relation, column) -%}
+    {%- set query -%}
+        select
+            cast(cast({{ column }} as date) as varchar),
+            count(*) || ':' || sum(hash(*columns(*))::hugeint)
+        from {{ relation }}
+        group by 1
+    {%- endset -%}
+    {%- set digests = {} -%}
+    {%- for row in run_query(query) -%}
+        {%- do digests.update({row[0]: row[1]}) -%}
+    {%- endfor -%}
+    {{- return(digests) -}}
+{%- endmacro %}
