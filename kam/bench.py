@@ -761,6 +761,7 @@ class Bench:
                 if r["status"] == "error"
             },
             "kept_models": kept_models(self.work / f"log_{label}.txt"),
+            "kept_snapshots": kept_snapshots(self.work / f"log_{label}.txt"),
         }
 
     def dbt_build(self, i: int) -> dict:
@@ -1243,6 +1244,18 @@ def _explain_figures(targets: dict[str, dict], out: dict) -> None:
             if kept
             else ""
         )
+        snapshots = [
+            r["dbt_incremental"]["kept_snapshots"]
+            for r in runs
+            if (r.get("dbt_incremental") or {}).get("kept_snapshots")
+        ]
+        if snapshots:
+            kept_snaps = statistics.median(sum(k for k, _ in s.values()) for s in snapshots)
+            rebuilt = statistics.median(sum(max(b, 0) for _, b in s.values()) for s in snapshots)
+            kept_part += (
+                f"; the {len(snapshots[0])} snapshot_table models kept {kept_snaps:.0f} "
+                f"snapshots and computed {rebuilt:.0f}"
+            )
         targets["incremental_ratio"]["why"] = (
             f"node time of the incremental build ({res.get('dbt_threads', '?')} dbt thread(s) "
             f"share it): the incremental sales-line chain {inc_chain:.1f} s (a full build: "
@@ -1266,6 +1279,24 @@ def kept_models(log: Path) -> list[str]:
     if not log.exists():
         return []
     return sorted(set(re.findall(r"\b(\w+): kept, ", log.read_text(errors="replace"))))
+
+
+def kept_snapshots(log: Path) -> dict[str, list[int]]:
+    """{model: [snapshots kept, snapshots rebuilt]} of the snapshot_table models a dbt command
+    built (macros/snapshot_table.sql logs "<model>: kept snapshots <dates>; rebuilt <dates>,
+    <why>" or "<model>: rebuilt all snapshots, <why>"), from its log; {} without a log."""
+    if not log.exists():
+        return {}
+    text = log.read_text(errors="replace")
+    out = {}
+    for model, kept, rebuilt in re.findall(
+        r"\b(\w+): kept snapshots ([\d\-, ]+); rebuilt ((?:none|[\d\-, ]+))", text
+    ):
+        dates = re.compile(r"\d{4}-\d\d-\d\d")
+        out[model] = [len(dates.findall(kept)), len(dates.findall(rebuilt))]
+    for model in re.findall(r"\b(\w+): rebuilt all snapshots, ", text):
+        out[model] = [0, -1]  # all: how many is not logged
+    return out
 
 
 def _why_lines(targets: dict[str, dict]) -> list[str]:

@@ -268,6 +268,9 @@ def test_the_output_says_why_a_target_was_missed_from_the_runs_figures():
     run["dbt_incremental"]["kept_models"] = ["stg_landing__activities", "int_activities"]
     why = bench.summarise(out)["targets"]["incremental_ratio"]["why"]
     assert "; 2 models whose inputs the day did not change were kept, not rebuilt;" in why
+    run["dbt_incremental"]["kept_snapshots"] = {"a": [7, 1], "b": [7, 1]}
+    why = bench.summarise(out)["targets"]["incremental_ratio"]["why"]
+    assert "not rebuilt; the 2 snapshot_table models kept 14 snapshots and computed 2;" in why
 
 
 def test_kept_models_are_read_from_the_dbt_log(tmp_path):
@@ -279,6 +282,23 @@ def test_kept_models_are_read_from_the_dbt_log(tmp_path):
     )
     assert bench.kept_models(log) == ["int_activities", "stg_landing__activities"]
     assert bench.kept_models(tmp_path / "missing.txt") == []
+
+
+def test_kept_snapshots_are_read_from_the_dbt_log(tmp_path):
+    log = tmp_path / "log_incremental_1.txt"
+    log.write_text(
+        "10:46:03  int_segment_entity_periods: kept snapshots 2025-03-31, 2025-06-30; rebuilt "
+        "2025-12-31, their inputs changed\n"
+        "10:46:04  int_segment_entity_classes: kept snapshots 2025-03-31, 2025-06-30, "
+        "2025-12-31; rebuilt none\n"
+        "10:46:05  int_segment_entity_snapshots: rebuilt all snapshots, no table yet\n"
+    )
+    assert bench.kept_snapshots(log) == {
+        "int_segment_entity_periods": [2, 1],
+        "int_segment_entity_classes": [3, 0],
+        "int_segment_entity_snapshots": [0, -1],
+    }
+    assert bench.kept_snapshots(tmp_path / "missing.txt") == {}
 
 
 def test_a_build_that_did_not_complete_meets_no_target():
