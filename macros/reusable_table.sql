@@ -30,6 +30,8 @@
     {%- set reason = none -%}
     {%- if should_full_refresh() -%}
         {%- set reason = 'full refresh' -%}
+    {%- elif invocation_args_dict.get('empty') -%}
+        {%- set reason = 'an --empty build' -%}
     {%- elif existing is none or not existing.is_table -%}
         {%- set reason = 'no table yet' -%}
     {%- elif now is none -%}
@@ -75,7 +77,8 @@
     {%- endcall -%}
     {% do adapter.commit() %}
     {%- set result = materialization_table_duckdb() -%}
-    {%- if now is not none -%}
+    {#- an --empty build writes no rows from real inputs: no record, or the next build would keep it -#}
+    {%- if now is not none and not invocation_args_dict.get('empty') -%}
         {%- do now.update({'output': reusable_table_digest(this)}) -%}
         {%- call statement('reuse_record', auto_begin=true) -%}
             create table {{ state_table }} as

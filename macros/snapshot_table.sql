@@ -61,7 +61,7 @@
 
     {{ run_hooks(pre_hooks) }}
     {#- forget the record first: a build that fails half-way leaves no record to trust; a
-        Python model reads the dates it keeps from kept_table (kam.snapshot_table) -#}
+        Python model reads the dates it keeps from kept_table (kam.segmentation.kept_snapshot_dates) -#}
     {%- call statement('snapshot_table_forget', auto_begin=true) -%}
         drop table if exists {{ state_table }};
         create or replace table {{ kept_table }} as
@@ -106,9 +106,10 @@
     {% do adapter.commit() %}
 
     {#- what the inputs were (a build changes none of them): read now when the plan did not -#}
-    {%- set inputs = plan['inputs'] if plan['inputs'] is not none
+    {%- set inputs = plan['inputs'] if plan['inputs'] is not none or invocation_args_dict.get('empty')
         else snapshot_table_input_digests(snapshot_table_dates()) -%}
-    {%- if inputs is not none -%}
+    {#- an --empty build writes no rows from real inputs: no record, or the next build would keep them -#}
+    {%- if inputs is not none and not invocation_args_dict.get('empty') -%}
         {%- set outputs = snapshot_table_output_digests(this, column) -%}
         {%- call statement('snapshot_table_record', auto_begin=true) -%}
             create table {{ state_table }} as

@@ -568,3 +568,54 @@ def test_a_late_line_or_edited_rows_recompute_the_snapshots_they_reach(warehouse
     assert bench.real_differences(bench.compare_databases(partial, db, tables=tables)) == {}
     [(n,)] = _query(db, "select count(*) from intermediate.int_segment_entity_periods")
     assert n > 0
+
+
+def test_a_build_after_an_empty_build_recomputes_from_the_real_inputs(warehouses, tmp_path):
+    inc, _, _, landing, dbt = warehouses
+    db = tmp_path / "kam.duckdb"
+    shutil.copyfile(inc, db)
+    models = ("stg_landing__activities", "int_segment_entity_periods")
+    tables = ("staging.stg_landing__activities", "intermediate.int_segment_entity_periods")
+    before = {t: _digest(db, t) for t in tables}
+    # dbt build --empty writes the tables without rows; what it recorded must not keep them so
+    dbt(db, landing, "run", "--select", *models, "--empty", whole_chain=False)
+    assert dbt.decisions[-1]["stg_landing__activities"] == "rebuilt, an --empty build"
+    assert dbt.snapshot_decisions[-1]["int_segment_entity_periods"] == (
+        "rebuilt all snapshots, an --empty build"
+    )
+    assert {t: _digest(db, t)[0] for t in tables} == dict.fromkeys(tables, 0)
+    dbt(db, landing, "run", "--select", *models, whole_chain=False)
+    assert dbt.decisions[-1]["stg_landing__activities"] == "rebuilt, no record of its last build"
+    assert dbt.snapshot_decisions[-1]["int_segment_entity_periods"] == (
+        "rebuilt all snapshots, no record of its last build"
+    )
+    assert {t: _digest(db, t) for t in tables} == before
+
+
+def test_an_as_of_date_moved_within_its_month_keeps_the_month_ends(warehouses, tmp_path):
+    inc, _, _, landing, dbt = warehouses
+    db = tmp_path / "kam.duckdb"
+    shutil.copyfile(inc, db)
+    dates = [d for (d,) in dbt.snapshot_dates["after"]]
+    # another day of the same month
+    moved = dates[-1].replace(day=1) if dates[-1].day > 1 else dates[-1] + dt.timedelta(days=1)
+    assert moved != dates[-1] and moved.month == dates[-1].month
+    as_of = "{as_of_date: '" + moved.isoformat() + "'}"
+    dbt(db, landing, "run", "--select", "+int_segment_entity_classes", "--vars", as_of,
+        whole_chain=False)  # fmt: skip
+    history = ", ".join(d.isoformat() for d in dates[:-1])
+    for name in SNAPSHOT_TABLES:
+        assert dbt.snapshot_decisions[-1][name] == (
+            f"kept snapshots {history}; rebuilt {moved.isoformat()}, their inputs changed"
+        ), name
+    # the old as-of date's rows are gone, the new date's are there
+    found = _query(
+        db, "select distinct snapshot_date from intermediate.int_segment_entity_classes order by 1"
+    )
+    assert [d for (d,) in found] == [*dates[:-1], moved]
+    partial = tmp_path / "partial.duckdb"
+    shutil.copyfile(db, partial)
+    dbt(db, landing, "run", "--select", *SNAPSHOT_TABLES, "--full-refresh", "--vars", as_of,
+        whole_chain=False)  # fmt: skip
+    tables = [f"intermediate.{name}" for name in SNAPSHOT_TABLES]
+    assert bench.real_differences(bench.compare_databases(partial, db, tables=tables)) == {}
