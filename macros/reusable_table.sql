@@ -98,16 +98,32 @@
     {%- set query -%}
         select
             count(*) || ':' || coalesce(sum(hash(*columns(*))::hugeint), 0) || ':' || (
-                select md5(string_agg(column_name || ' ' || data_type, ',' order by column_index))
-                from duckdb_columns()
-                where
-                    database_name = '{{ relation.database }}'
-                    and schema_name = '{{ relation.schema }}'
-                    and table_name = '{{ relation.identifier }}'
+                {{ reusable_table_columns_sql(relation) }}
             )
         from {{ relation }}
     {%- endset -%}
     {{- return(run_query(query).columns[0].values()[0]) -}}
+{%- endmacro %}
+
+{#- A query for the md5 of a relation's column names and types, in order. -#}
+{% macro reusable_table_columns_sql(relation) -%}
+    select md5(string_agg(column_name || ' ' || data_type, ',' order by column_index))
+    from duckdb_columns()
+    where
+        database_name = '{{ relation.database }}'
+        and schema_name = '{{ relation.schema }}'
+        and table_name = '{{ relation.identifier }}'
+{%- endmacro %}
+
+{#- The relation of a ref() or source() input by its unique id; none when it has none (ephemeral). -#}
+{% macro reusable_table_input(unique_id) -%}
+    {%- set node = graph.nodes.get(unique_id) or graph.sources.get(unique_id) -%}
+    {%- if node is none or not node.relation_name -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {{- return(api.Relation.create(
+        database=node.database, schema=node.schema,
+        identifier=node.identifier if node.resource_type == 'source' else node.alias)) -}}
 {%- endmacro %}
 
 {#-
@@ -117,13 +133,10 @@
 {% macro reusable_table_digests(model, compiled_sql) -%}
     {%- set digests = {'sql': local_md5(compiled_sql)} -%}
     {%- for unique_id in model.depends_on.nodes -%}
-        {%- set node = graph.nodes.get(unique_id) or graph.sources.get(unique_id) -%}
-        {%- if node is none or not node.relation_name -%}
+        {%- set relation = reusable_table_input(unique_id) -%}
+        {%- if relation is none -%}
             {{- return(none) -}}
         {%- endif -%}
-        {%- set relation = api.Relation.create(
-            database=node.database, schema=node.schema,
-            identifier=node.identifier if node.resource_type == 'source' else node.alias) -%}
         {%- do digests.update({'input:' ~ unique_id: reusable_table_digest(relation)}) -%}
     {%- endfor -%}
     {{- return(digests) -}}

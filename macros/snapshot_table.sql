@@ -237,15 +237,13 @@
     {%- set digests = {} -%}
     {%- for date in dates -%}{%- do digests.update({date: ''}) -%}{%- endfor -%}
     {%- for unique_id in model.depends_on.nodes | sort -%}
-        {%- set node = graph.nodes.get(unique_id) or graph.sources.get(unique_id) -%}
-        {%- if node is none or not node.relation_name -%}
+        {%- set relation = reusable_table_input(unique_id) -%}
+        {%- if relation is none -%}
             {{- return(none) -}}
         {%- endif -%}
-        {%- set relation = api.Relation.create(
-            database=node.database, schema=node.schema,
-            identifier=node.identifier if node.resource_type == 'source' else node.alias) -%}
-        {%- if node.name in dated and dates -%}
-            {%- set date_column = dated[node.name] -%}
+        {%- set name = unique_id.split('.')[-1] -%}
+        {%- if name in dated and dates -%}
+            {%- set date_column = dated[name] -%}
             {%- set query -%}
                 with snapshots as (
                     select * from (values
@@ -283,7 +281,7 @@
                 window running as (order by snapshots.bucket)
                 order by snapshots.bucket
             {%- endset -%}
-            {%- set columns = snapshot_table_columns(relation) -%}
+            {%- set columns = run_query(reusable_table_columns_sql(relation)).columns[0].values()[0] -%}
             {%- for row in run_query(query) -%}
                 {%- do digests.update({row[0]: digests[row[0]] ~ unique_id ~ '=' ~ row[1] ~ ':' ~ columns ~ ';'}) -%}
             {%- endfor -%}
@@ -296,19 +294,6 @@
     {%- endfor -%}
     {%- for date in dates -%}{%- do digests.update({date: local_md5(digests[date])}) -%}{%- endfor -%}
     {{- return(digests) -}}
-{%- endmacro %}
-
-{#- md5 of a relation's column names and types. -#}
-{% macro snapshot_table_columns(relation) -%}
-    {%- set query -%}
-        select md5(string_agg(column_name || ' ' || data_type, ',' order by column_index))
-        from duckdb_columns()
-        where
-            database_name = '{{ relation.database }}'
-            and schema_name = '{{ relation.schema }}'
-            and table_name = '{{ relation.identifier }}'
-    {%- endset -%}
-    {{- return(run_query(query).columns[0].values()[0]) -}}
 {%- endmacro %}
 
 {#- {snapshot date: row count and sum of row hashes} of the rows a table holds per snapshot. -#}
