@@ -1260,8 +1260,8 @@ def _explain_figures(targets: dict[str, dict], out: dict) -> None:
             f"node time of the incremental build ({res.get('dbt_threads', '?')} dbt thread(s) "
             f"share it): the incremental sales-line chain {inc_chain:.1f} s (a full build: "
             f"{full_chain:.1f} s); the other models {models - inc_chain:.0f} s (the "
-            f"account-level ones rebuilt in full because the as-of date moves with each day and "
-            f"every trailing window with it{kept_part}; slowest: "
+            f"account-level ones rebuilt in full: plain tables over the whole fact, with trailing "
+            f"windows that end on the as-of date{kept_part}; slowest: "
             f"{_slowest(runs, 'dbt_incremental', 'slowest_nodes', chain)}); "
             f"{count or 0:,.0f} data tests {tests:.0f} s, all run on every build{floor_part}"
         )

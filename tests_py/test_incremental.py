@@ -13,7 +13,12 @@ appends new files instead of reloading every file. This suite proves both:
   as-of date makes valid, an account removed from the accounts file and a product whose unit
   cost changed, then built incrementally (twice: the second run has nothing new), holds the
   same rows, in every mart and in the chain and data-quality tables, as a full build of the same
-  files into another database (compared order-insensitively).
+  files into another database (compared order-insensitively);
+- reuse: the models that a delivery did not change are kept (`reusable_table`), and the
+  segmentation models keep their earlier snapshots (`snapshot_table`): a next-day delivery
+  (built after the two above, before the full build it is compared with) recomputes the
+  current snapshot only; a late line, rows edited by hand and a moved as-of date recompute
+  exactly the snapshots they reach, each compared with a rebuild in full.
 
 Speed: the project is parsed once; dbt runs in this process (`dbt seed` + `dbt run`, no data
 tests except the chain's and the reconciliation's on the incremental warehouse), on a
@@ -44,6 +49,13 @@ CHAIN = (
     "int_sales_lines",
     "fct_sales_lines",
     "int_account_monthly_sales",
+)
+#: The snapshot_table models (macros/snapshot_table.sql): earlier snapshots kept, others computed.
+SNAPSHOT_TABLES = (
+    "int_segment_entity_periods",
+    "int_segment_entity_snapshots",
+    "int_segment_purchase_intervals",
+    "int_segment_entity_classes",
 )
 
 
@@ -339,12 +351,20 @@ def test_incremental_build_equals_full_rebuild(warehouses):
     present = {
         t for (t,) in _query(full, "select schema_name || '.' || table_name from duckdb_tables()")
     }
+    # the snapshot_table models, built from kept and recomputed snapshots, too
+    snapshot_tables = [f"intermediate.{name}" for name in SNAPSHOT_TABLES]
     tables = [t for t in bench.CHAIN_TABLES] + sorted(t for t in present if t.startswith("marts."))
+    tables += snapshot_tables
+    assert all(t in present for t in snapshot_tables)
     diffs = bench.compare_databases(inc, full, tables=[t for t in tables if t in present])
-    # the chain and data-quality tables are identical; a mart may only differ by one unit of
-    # the 4th decimal where it rounds a sum of doubles to money (summation order)
+    # the chain and data-quality tables are identical; a mart or a snapshot_table may only
+    # differ by one unit of the 4th decimal where it rounds a sum of doubles (summation order)
     assert bench.real_differences(diffs) == {}
-    assert not [t for t in diffs if not t.startswith("marts.") or t.startswith("marts.dq_")]
+    assert not [
+        t
+        for t in diffs
+        if not t.startswith(("marts.", "intermediate.int_segment_")) or t.startswith("marts.dq_")
+    ]
     assert (
         bench.compare_databases(inc, full, tables=["marts.fct_sales_lines"], float_digits=12) == {}
     )
@@ -485,13 +505,6 @@ def test_a_reusable_table_is_rebuilt_when_anything_it_depends_on_changed(warehou
 # ---------------------------------------------------------------------------------------------
 # snapshot_table: an earlier snapshot is kept while what it reads is unchanged
 # ---------------------------------------------------------------------------------------------
-
-SNAPSHOT_TABLES = (
-    "int_segment_entity_periods",
-    "int_segment_entity_snapshots",
-    "int_segment_purchase_intervals",
-    "int_segment_entity_classes",
-)
 
 
 def test_the_next_day_recomputes_the_current_snapshot_and_keeps_the_others(warehouses):
