@@ -243,9 +243,9 @@ def cv_squared_from_sums(
     return max(float(spread), 0.0) / float(total) ** 2
 
 
-def empty_output() -> pd.DataFrame:
+def empty_output(columns: dict[str, str] = OUTPUT_COLUMNS) -> pd.DataFrame:
     """A zero-row frame with the output columns and dtypes (for empty warehouses)."""
-    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in OUTPUT_COLUMNS.items()})
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
 
 
 def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -337,7 +337,7 @@ def gather_statistics(
         frame.insert(1, "snapshot_date", date)
         frames.append(frame)
     if not frames:
-        return pd.DataFrame({name: pd.Series(dtype=t) for name, t in MODEL_COLUMNS.items()})
+        return empty_output(MODEL_COLUMNS)
     return pd.concat(frames, ignore_index=True).astype(MODEL_COLUMNS)
 
 
