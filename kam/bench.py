@@ -80,6 +80,7 @@ CHAIN_TABLES = (
     "intermediate.int_sales_lines__checked",
     "intermediate.int_sales_lines",
     "intermediate.int_account_monthly_sales",
+    "intermediate.int_segment_entity_days",
 )
 
 #: The incremental sales-line chain's models: their node time is reported apart.

@@ -46,17 +46,16 @@
         {%- set full_code = marker.sub('true', compiled_code) -%}
     {%- endif -%}
     {%- set code_digest = local_md5(full_code) -%}
-    {%- set plan = snapshot_table_plan() -%}
+    {#- a SQL model's filter made the plan when it compiled, just before this, and wrote it into
+        the SQL: read it there rather than digest every input and row a second time -#}
+    {%- set written = modules.re.search('/\\*snapshot_table:plan (.*?)\\*/', compiled_code) if language == 'sql' -%}
+    {%- set plan = fromjson(written.group(1)) if written else snapshot_table_plan() -%}
 
-    {#- a SQL model was filtered by the plan made when it compiled: keep only if they agree -#}
     {%- set kept = plan['kept'] -%}
     {%- set reason = plan['reason'] -%}
     {%- if kept and plan['record'].get('sql') != code_digest -%}
         {%- set kept = [] -%}
         {%- set reason = 'its code changed (code, macros or vars)' -%}
-    {%- elif kept and language == 'sql' and snapshot_table_filter_text(column, kept) not in compiled_code -%}
-        {%- set kept = [] -%}
-        {%- set reason = 'its compiled SQL was filtered for other snapshots' -%}
     {%- endif -%}
 
     {{ run_hooks(pre_hooks) }}
@@ -84,6 +83,13 @@
         {%- call statement('main', language=language, auto_begin=true) -%}
             {{- create_table_as(False, staged, compiled_code, language) }}
         {%- endcall -%}
+        {#- the kept snapshots' digests are reused below: a row of theirs computed again would be lost -#}
+        {%- set strays = run_query('select count(*) from ' ~ staged ~ ' where cast(' ~ column
+            ~ ' as date) in (' ~ snapshot_table_date_list(kept) ~ ')').columns[0].values()[0] -%}
+        {%- if strays > 0 -%}
+            {{ exceptions.raise_compiler_error("model " ~ model.name ~ ": " ~ strays
+                ~ " rows computed for snapshots the plan keeps; its snapshot_table_filter is not where its snapshot dates enter the query") }}
+        {%- endif -%}
         {%- call statement('snapshot_table_merge', auto_begin=true) -%}
             delete from {{ this }}
             where {{ column }} is null or cast({{ column }} as date) not in ({{ snapshot_table_date_list(kept) }});
@@ -110,7 +116,10 @@
         else snapshot_table_input_digests(snapshot_table_dates()) -%}
     {#- an --empty build writes no rows from real inputs: no record, or the next build would keep them -#}
     {%- if inputs is not none and not invocation_args_dict.get('empty') -%}
-        {%- set outputs = snapshot_table_output_digests(this, column) -%}
+        {#- the kept snapshots' rows were digested by the plan and not touched since -#}
+        {%- set outputs = {} -%}
+        {%- for date in kept -%}{%- do outputs.update({date: plan['outputs'][date]}) -%}{%- endfor -%}
+        {%- do outputs.update(snapshot_table_output_digests(this, column, except_dates=kept)) -%}
         {%- call statement('snapshot_table_record', auto_begin=true) -%}
             create table {{ state_table }} as
             select * from (values
@@ -136,10 +145,12 @@
     the snapshots the plan keeps (`true` when it keeps none, outside a run, or in a full build).
     with_previous=true leaves in, besides, the snapshot before each one rebuilt, for a model
     that compares a snapshot with the one before it (it then filters its output without it).
+    plan: a model that filters in two places makes the plan once (snapshot_table_plan()) and
+    passes it to both, since each plan digests every input.
 -#}
-{% macro snapshot_table_filter(column, with_previous=false) -%}
+{% macro snapshot_table_filter(column, with_previous=false, plan=none) -%}
     {%- if execute and model.config.materialized == 'snapshot_table' -%}
-        {%- set plan = snapshot_table_plan() -%}
+        {%- set plan = plan if plan is not none else snapshot_table_plan() -%}
         {%- set kept = plan['kept'] -%}
     {%- else -%}
         {%- set plan = {'dates': []} -%}
@@ -155,11 +166,13 @@
         {%- endfor -%}
         {%- set kept = kept | reject('in', previous) | list -%}
     {%- endif -%}
-    {{- snapshot_table_filter_text(column, kept) -}}
+    {{- snapshot_table_filter_text(column, kept, plan if plan.get('dates') else none) -}}
 {%- endmacro %}
 
-{% macro snapshot_table_filter_text(column, kept) -%}
-    /*snapshot_table:kept*/ {% if kept -%}
+{% macro snapshot_table_filter_text(column, kept, plan=none) -%}
+    /*snapshot_table:kept*/ {% if plan is not none -%}
+        /*snapshot_table:plan {{ tojson(plan) }}*/ {% endif -%}
+    {%- if kept -%}
         cast({{ column }} as date) not in ({{ snapshot_table_date_list(kept) }})
     {%- else -%} true {%- endif %} /*snapshot_table:end*/
 {%- endmacro %}
@@ -177,7 +190,7 @@
 {% macro snapshot_table_plan() -%}
     {%- set column = config.get('snapshot_column', 'snapshot_date') -%}
     {%- set state_table = 'incremental_state."' ~ model.name ~ '__snapshots"' -%}
-    {%- set plan = {'dates': none, 'inputs': none, 'record': {}, 'kept': [], 'reason': none} -%}
+    {%- set plan = {'dates': none, 'inputs': none, 'outputs': {}, 'record': {}, 'kept': [], 'reason': none} -%}
     {%- set existing = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) -%}
     {#- the cases decided without reading anything first: the linter compiles on an empty database -#}
     {%- if should_full_refresh() -%}
@@ -212,7 +225,7 @@
                 {%- set reasons = [] -%}
                 {%- if 'inputs' in why -%}{%- do reasons.append('their inputs changed') -%}{%- endif -%}
                 {%- if 'rows' in why -%}{%- do reasons.append('their rows changed since the last build') -%}{%- endif -%}
-                {%- do plan.update({'kept': kept, 'reason': reasons | join(' and ')}) -%}
+                {%- do plan.update({'kept': kept, 'outputs': outputs, 'reason': reasons | join(' and ')}) -%}
             {%- endif -%}
         {%- endif -%}
     {%- endif -%}
@@ -296,13 +309,19 @@
     {{- return(digests) -}}
 {%- endmacro %}
 
-{#- {snapshot date: row count and sum of row hashes} of the rows a table holds per snapshot. -#}
-{% macro snapshot_table_output_digests(relation, column) -%}
+{#-
+    {snapshot date: row count and sum of row hashes} of the rows a table holds per snapshot,
+    leaving out the snapshots in except_dates.
+-#}
+{% macro snapshot_table_output_digests(relation, column, except_dates=[]) -%}
     {%- set query -%}
         select
             cast(cast({{ column }} as date) as varchar),
             count(*) || ':' || sum(hash(*columns(*))::hugeint)
         from {{ relation }}
+        {% if except_dates -%}
+            where {{ column }} is null or cast({{ column }} as date) not in ({{ snapshot_table_date_list(except_dates) }})
+        {% endif -%}
         group by 1
     {%- endset -%}
     {%- set digests = {} -%}

@@ -309,10 +309,21 @@ def warehouses(tmp_path_factory):
         first_build,
         "select account_id from marts.fct_sales_lines group by 1 order by count(*) desc limit 1",
     )
-    _edit_csv(
-        _first_file(landing, "accounts"),
-        lambda rows: [r for r in rows if r["account_id"].strip().upper() != gone],
+    # and a subsidiary that bought leaves its group: both groups' days change
+    [(moved,)] = _query(
+        first_build,
+        "select account_id from marts.dim_accounts where parent_account_id is not null "
+        "and account_id in (select account_id from marts.fct_sales_lines) and account_id != "
+        f"'{gone}' order by account_id limit 1",
     )
+
+    def edit_accounts(rows):
+        for r in rows:
+            if r["account_id"].strip().upper() == moved:
+                r["parent_account_id"] = ""
+        return [r for r in rows if r["account_id"].strip().upper() != gone]
+
+    _edit_csv(_first_file(landing, "accounts"), edit_accounts)
 
     def new_cost(rows):
         for r in rows:
@@ -377,10 +388,18 @@ def test_chain_models_are_incremental_and_were_built_incrementally(warehouses):
                              "where schema_name = 'incremental_state'"))  # fmt: skip
     assert "stg_sales_lines__files" in state and "checked__affected" in state
     for table in ("stg_sales_lines__delta", "checked__delta", "int_sales_lines__delta",
-                  "fct_sales_lines__delta"):  # fmt: skip
+                  "fct_sales_lines__delta", "segment_entity_days__delta"):  # fmt: skip
         assert _query(inc, f"select count(*) from incremental_state.{table}") == [(0,)]
     [(is_full,)] = _query(inc, "select is_full from incremental_state.checked__run")
     assert is_full is False
+    # int_segment_entity_days recomputed the entities of the last delivery only
+    [(is_full,)] = _query(inc, "select is_full from incremental_state.segment_entity_days__run")
+    [(affected, entities)] = _query(
+        inc,
+        "select (select count(*) from incremental_state.segment_entity_days__affected), "
+        "(select count(distinct segment_entity_id) from intermediate.int_segment_entity_days)",
+    )
+    assert is_full is False and 0 < affected < entities / 2, (affected, entities)
 
 
 def test_the_delivery_cases_end_where_the_rules_say(warehouses):
@@ -500,6 +519,47 @@ def test_a_reusable_table_is_rebuilt_when_anything_it_depends_on_changed(warehou
     _edit_csv(source, lambda rows: rows[:-1])
     assert run(landing_dir=edited) == "rebuilt, input changed: source.kam.landing.activities"
     assert _digest(db, table)[0] == built[0] - 1
+
+
+def test_a_group_change_recomputes_the_account_and_both_groups(warehouses, tmp_path):
+    inc, _, _, landing, dbt = warehouses
+    db = tmp_path / "kam.duckdb"
+    shutil.copyfile(inc, db)
+    [(moved, group)] = _query(
+        db,
+        "select account_id, group_account_id from marts.dim_accounts "
+        "where parent_account_id is not null "
+        "and account_id in (select account_id from marts.fct_sales_lines) order by 1 limit 1",
+    )
+    # no new line: only the accounts file says the subsidiary left its group
+    edited = tmp_path / "landing"
+    shutil.copytree(landing, edited)
+
+    def leave_group(rows):
+        for r in rows:
+            if r["account_id"].strip().upper() == moved:
+                r["parent_account_id"] = ""
+        return rows
+
+    _edit_csv(_first_file(edited, "accounts"), leave_group)
+    dbt(db, edited, "run", "--select", "+int_segment_entity_days", whole_chain=False)
+    assert _query(db, "select is_full from incremental_state.segment_entity_days__run") == [
+        (False,)
+    ]
+    assert set(_query(db, "select * from incremental_state.segment_entity_days__affected")) == {
+        ("account", moved),
+        ("group", group),
+        ("group", moved),
+    }
+    table = "intermediate.int_segment_entity_days"
+    after = _digest(db, table)
+    assert (
+        _query(db, f"select count(*) from {table} where segment_entity_id = 'group:{moved}'")[0][0]
+        > 0
+    )
+    dbt(db, edited, "run", "--select", "int_segment_entity_days", "--full-refresh",
+        whole_chain=False)  # fmt: skip
+    assert _digest(db, table) == after
 
 
 # ---------------------------------------------------------------------------------------------

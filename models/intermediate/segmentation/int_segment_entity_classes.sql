@@ -31,10 +31,12 @@
         'int_segment_purchase_intervals': 'snapshot_date',
     },
 ) }}
+{#- made once for the two filters below: a plan digests every input -#}
+{%- set snapshot_plan = snapshot_table_plan() if execute else none %}
 -- every figure is carried through: the marts show the numbers behind each label
 with figures as (
     select * from {{ ref('int_segment_entity_snapshots') }}
-    where {{ snapshot_table_filter('snapshot_date', with_previous=true) }}
+    where {{ snapshot_table_filter('snapshot_date', with_previous=true, plan=snapshot_plan) }}
 ),
 
 intervals as (
@@ -256,7 +258,7 @@ final as (
             else base_lifecycle_stage
         end as lifecycle_stage
     from with_previous
-    where {{ snapshot_table_filter('snapshot_date') }}
+    where {{ snapshot_table_filter('snapshot_date', plan=snapshot_plan) }}
 )
 
 select * from final

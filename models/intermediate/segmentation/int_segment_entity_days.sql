@@ -5,7 +5,99 @@
     lines, discounts are line discounts plus discount lines, net revenue is net of both. Margin
     is kept as its known part plus the revenue it covers, so a window's coverage can be judged
     over the whole window (var min_cost_coverage), not month by month.
+
+    Incremental, by entity: an entity's rows depend on the lines of its accounts only (and on
+    which accounts a group holds), so a delta build recomputes, from the whole fact, every day
+    of the accounts whose lines fct_sales_lines replaced (incremental_state.segment_entity_days__delta)
+    or whose group changed in dim_accounts, and of their groups before and after. Whole
+    entities, not days: the gap to the previous purchase day runs across days. A full build
+    follows a full upstream build, a change of this model's code, or an --empty build.
 -#}
+{#- A delta run: the table exists and no full refresh was asked (see stg_landing__sales_lines). -#}
+{%- set is_delta_run = execute and model.resource_type == 'model' and not should_full_refresh()
+    and load_relation(this) is not none and not invocation_args_dict.get('empty') -%}
+{%- set prepare -%}{% raw %}
+    {%- set is_delta_run = model.resource_type == 'model' and not should_full_refresh()
+        and load_relation(this) is not none and not invocation_args_dict.get('empty') -%}
+    create schema if not exists incremental_state;
+    create table if not exists incremental_state.segment_entity_days__delta (account_id varchar, is_full boolean);
+    create table if not exists incremental_state.segment_entity_days__deps (kind varchar, key varchar, value varchar);
+    -- an --empty build leaves an empty table: its config differs, so the next build is a full one
+    create or replace table incremental_state.segment_entity_days__deps_now as
+    select
+        'config' as kind,
+        '' as key,
+        '{{ local_md5(model.raw_code) }}{{ "|empty" if invocation_args_dict.get("empty") }}' as value
+    union all
+    select 'group', account_id, group_account_id
+    from {{ ref('dim_accounts') }};
+    {{ full_build_flag('segment_entity_days', 'segment_entity_days__delta', is_delta_run) }};
+    {% if is_delta_run %}
+        create or replace table incremental_state.segment_entity_days__affected as
+        with changed as (
+            {{ changed_dependencies('segment_entity_days') }}
+        ),
+
+        affected_accounts as (
+            select account_id from incremental_state.segment_entity_days__delta where not is_full
+            union
+            select key from changed where kind = 'group'
+        ),
+
+        -- an account missing from dim_accounts is its own group, as in group_level below
+        group_before as (
+            select coalesce(deps.value, affected_accounts.account_id) as group_id
+            from affected_accounts
+            left join incremental_state.segment_entity_days__deps as deps
+                on deps.kind = 'group' and affected_accounts.account_id = deps.key
+        ),
+
+        group_after as (
+            select coalesce(deps_now.value, affected_accounts.account_id) as group_id
+            from affected_accounts
+            left join incremental_state.segment_entity_days__deps_now as deps_now
+                on deps_now.kind = 'group' and affected_accounts.account_id = deps_now.key
+        )
+
+        select 'account' as entity_level, account_id as entity_id from affected_accounts
+        union
+        select 'group', group_id from group_before
+        union
+        select 'group', group_id from group_after;
+        -- the accounts whose lines the affected entities are computed from
+        create or replace table incremental_state.segment_entity_days__accounts as
+        select entity_id as account_id from incremental_state.segment_entity_days__affected
+        union
+        select deps_now.key
+        from incremental_state.segment_entity_days__deps_now as deps_now
+        where
+            deps_now.kind = 'group'
+            and deps_now.value in (
+                select a.entity_id from incremental_state.segment_entity_days__affected as a
+                where a.entity_level = 'group'
+            );
+        delete from {{ this }}
+        where
+            (select r.is_full from incremental_state.segment_entity_days__run as r)
+            or (entity_level, entity_id) in (
+                select a.entity_level, a.entity_id from incremental_state.segment_entity_days__affected as a
+            );
+    {% elif load_relation(this) is not none %}
+        delete from {{ this }};
+    {% endif %}
+{% endraw %}{%- endset -%}
+{%- set hand_over -%}{% raw %}
+    delete from incremental_state.segment_entity_days__delta;
+    create or replace table incremental_state.segment_entity_days__deps as
+    select * from incremental_state.segment_entity_days__deps_now;
+{% endraw %}{%- endset -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=[prepare],
+    post_hook=[hand_over],
+) }}
 with sales_lines as (
     select
         account_id,
@@ -20,6 +112,11 @@ with sales_lines as (
         cost_basis,
         gross_margin
     from {{ ref('fct_sales_lines') }}
+    {% if is_delta_run %}
+        where
+            (select r.is_full from incremental_state.segment_entity_days__run as r)
+            or account_id in (select a.account_id from incremental_state.segment_entity_days__accounts as a)
+    {% endif %}
 ),
 
 accounts as (
@@ -136,6 +233,18 @@ final as (
                 )
         end as days_since_previous_purchase_day
     from unioned
+),
+
+-- a delta build reads every account of an affected group, but writes only the affected entities
+affected as (
+    select * from final
+    {% if is_delta_run %}
+        where
+            (select r.is_full from incremental_state.segment_entity_days__run as r)
+            or (entity_level, entity_id) in (
+                select a.entity_level, a.entity_id from incremental_state.segment_entity_days__affected as a
+            )
+    {% endif %}
 )
 
-select * from final
+select * from affected

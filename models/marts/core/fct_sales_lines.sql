@@ -8,7 +8,8 @@
     recomputed by int_sales_lines plus those with a line whose product or family margin rate
     changed since the last build (products derived from the sales lines change with new lines);
     a full build follows a full upstream build or a change of this model's code. The account x
-    month groups those invoices touch, before and after, are handed to int_account_monthly_sales.
+    month groups those invoices touch, before and after, are handed to int_account_monthly_sales,
+    and their accounts to int_segment_entity_days.
 -#}
 {#- A delta run: the table exists and no full refresh was asked (see stg_landing__sales_lines). -#}
 {%- set is_delta_run = execute and model.resource_type == 'model' and not should_full_refresh()
@@ -21,6 +22,7 @@
     create table if not exists incremental_state.fct_sales_lines__delta (
         account_id varchar, month_start_date date, is_full boolean
     );
+    create table if not exists incremental_state.segment_entity_days__delta (account_id varchar, is_full boolean);
     create table if not exists incremental_state.fct_sales_lines__deps (kind varchar, key varchar, value varchar);
     create or replace table incremental_state.fct_sales_lines__deps_now as
     select 'config' as kind, '' as key, '{{ local_md5(model.raw_code) }}' as value
@@ -77,6 +79,16 @@
     where (select r.is_full from incremental_state.fct_sales_lines__run as r)
     union all
     select distinct account_id, month_start_date, false
+    from incremental_state.fct_sales_lines__groups
+    where not (select r.is_full from incremental_state.fct_sales_lines__run as r);
+    -- the same accounts for int_segment_entity_days, which recomputes whole accounts
+    delete from incremental_state.segment_entity_days__delta
+    where (select r.is_full from incremental_state.fct_sales_lines__run as r);
+    insert into incremental_state.segment_entity_days__delta
+    select null, true
+    where (select r.is_full from incremental_state.fct_sales_lines__run as r)
+    union all
+    select distinct account_id, false
     from incremental_state.fct_sales_lines__groups
     where not (select r.is_full from incremental_state.fct_sales_lines__run as r);
     delete from incremental_state.int_sales_lines__delta;
