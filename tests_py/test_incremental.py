@@ -647,8 +647,12 @@ def test_a_build_after_an_empty_build_recomputes_from_the_real_inputs(warehouses
     inc, _, _, landing, dbt = warehouses
     db = tmp_path / "kam.duckdb"
     shutil.copyfile(inc, db)
-    models = ("stg_landing__activities", "int_segment_entity_periods")
-    tables = ("staging.stg_landing__activities", "intermediate.int_segment_entity_periods")
+    models = ("stg_landing__activities", "int_segment_entity_periods", "int_segment_entity_days")
+    tables = (
+        "staging.stg_landing__activities",
+        "intermediate.int_segment_entity_periods",
+        "intermediate.int_segment_entity_days",
+    )
     before = {t: _digest(db, t) for t in tables}
     # dbt build --empty writes the tables without rows; what it recorded must not keep them so
     dbt(db, landing, "run", "--select", *models, "--empty", whole_chain=False)
