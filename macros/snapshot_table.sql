@@ -27,6 +27,11 @@
     computed, their old rows deleted and the new ones inserted. --full-refresh, --empty, no
     table or no record: a whole rebuild. The log says which snapshots were kept and why the
     others were rebuilt.
+
+    The plan (what to keep, and the digests it read) is made once: a SQL model's filter makes it
+    when the SQL compiles and writes it into the SQL, in a comment between the markers, where the
+    materialization reads it; a Python model's is made by the materialization. Recording then
+    digests only the rebuilt snapshots' rows (decision log 35).
 -#}
 {% materialization snapshot_table, adapter='duckdb', supported_languages=['sql', 'python'] %}
     {%- if (model.config.get('contract') or {}).get('enforced', false) -%}
@@ -49,7 +54,12 @@
     {#- a SQL model's filter made the plan when it compiled, just before this, and wrote it into
         the SQL: read it there rather than digest every input and row a second time -#}
     {%- set written = modules.re.search('/\\*snapshot_table:plan (.*?)\\*/', compiled_code) if language == 'sql' -%}
-    {%- set plan = fromjson(written.group(1)) if written else snapshot_table_plan() -%}
+    {%- set plan = fromjson(written.group(1)) if written else none -%}
+    {%- if plan is none -%}
+        {%- set plan = snapshot_table_plan() -%}
+    {%- else -%}
+        {{ log(model.name ~ ': plan read from its compiled SQL') }}
+    {%- endif -%}
 
     {%- set kept = plan['kept'] -%}
     {%- set reason = plan['reason'] -%}
@@ -118,7 +128,10 @@
     {%- if inputs is not none and not invocation_args_dict.get('empty') -%}
         {#- the kept snapshots' rows were digested by the plan and not touched since -#}
         {%- set outputs = {} -%}
-        {%- for date in kept -%}{%- do outputs.update({date: plan['outputs'][date]}) -%}{%- endfor -%}
+        {#- a kept snapshot without rows has no digest, as it had none in the record -#}
+        {%- for date in kept if plan['outputs'].get(date) is not none -%}
+            {%- do outputs.update({date: plan['outputs'][date]}) -%}
+        {%- endfor -%}
         {%- do outputs.update(snapshot_table_output_digests(this, column, except_dates=kept)) -%}
         {%- call statement('snapshot_table_record', auto_begin=true) -%}
             create table {{ state_table }} as
@@ -171,7 +184,8 @@
 
 {% macro snapshot_table_filter_text(column, kept, plan=none) -%}
     /*snapshot_table:kept*/ {% if plan is not none -%}
-        /*snapshot_table:plan {{ tojson(plan) }}*/ {% endif -%}
+        {#- a '/' escaped (still JSON) so that no string can end or open the comment -#}
+        /*snapshot_table:plan {{ tojson(plan) | replace('/', '\\/') }}*/ {% endif -%}
     {%- if kept -%}
         cast({{ column }} as date) not in ({{ snapshot_table_date_list(kept) }})
     {%- else -%} true {%- endif %} /*snapshot_table:end*/
@@ -184,8 +198,9 @@
 {#-
     The plan for the model being built: {'dates': the snapshot dates now, 'inputs': {date:
     digest of the inputs as that snapshot sees them} (none when an input cannot be digested),
-    'record': the last build's record, 'kept': the dates whose inputs and rows are as recorded,
-    'reason': why the others are rebuilt}.
+    'outputs': {date: digest of the rows the table holds for it}, 'record': the last build's
+    record, 'kept': the dates whose inputs and rows are as recorded, 'reason': why the others
+    are rebuilt}.
 -#}
 {% macro snapshot_table_plan() -%}
     {%- set column = config.get('snapshot_column', 'snapshot_date') -%}

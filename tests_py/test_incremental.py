@@ -10,10 +10,13 @@ appends new files instead of reloading every file. This suite proves both:
   earlier, one on an existing invoice), a corrected line (same key, other values: a
   conflicting key), an exact duplicate, a re-sent file, an orphan account, an unknown
   currency, a line without line number, far-future dates, a far-future line that the moving
-  as-of date makes valid, an account removed from the accounts file and a product whose unit
-  cost changed, then built incrementally (twice: the second run has nothing new), holds the
-  same rows, in every mart and in the chain and data-quality tables, as a full build of the same
-  files into another database (compared order-insensitively);
+  as-of date makes valid, an account removed from the accounts file, a subsidiary leaving its
+  group and a product whose unit cost changed, then built incrementally (twice: the second run
+  has nothing new), holds the same rows, in every mart and in the chain and data-quality tables,
+  as a full build of the same files into another database (compared order-insensitively);
+- the day grain: `int_segment_entity_days` recomputes the accounts whose lines or group
+  changed, and their groups (a subsidiary leaving its group, without a new line: exactly that
+  account and both groups);
 - reuse: the models that a delivery did not change are kept (`reusable_table`), and the
   segmentation models keep their earlier snapshots (`snapshot_table`): a next-day delivery
   (built after the two above, before the full build it is compared with) recomputes the
@@ -170,6 +173,8 @@ class Dbt:
         #: per command, what each snapshot_table model did: {model: "kept snapshots ..." or
         #: "rebuilt all snapshots, ..."}
         self.snapshot_decisions: list[dict[str, str]] = []
+        #: per command, the snapshot_table models that read the plan from their compiled SQL
+        self.plans_read: list[set[str]] = []
         with contextlib.chdir(PROJECT):
             res = dbtRunner().invoke(["parse", *self._flags()])
         assert res.success, res.exception
@@ -194,6 +199,7 @@ class Dbt:
         }
         self.decisions.append({})
         self.snapshot_decisions.append({})
+        self.plans_read.append(set())
         with _environment(env), contextlib.chdir(PROJECT):
             try:
                 res = dbtRunner(manifest=self.manifest, callbacks=[self._listen]).invoke(
@@ -229,6 +235,11 @@ class Dbt:
             # macros/snapshot_table.sql: "<model>: kept snapshots <dates>; rebuilt <dates>, <why>"
             elif decision.startswith(("kept snapshots ", "rebuilt all snapshots, ")):
                 self.snapshot_decisions[-1][model] = decision
+        # macros/snapshot_table.sql, at debug level: the plan made when the SQL compiled was used
+        elif event.info.name == "JinjaLogDebug" and event.info.msg.endswith(
+            ": plan read from its compiled SQL"
+        ):
+            self.plans_read[-1].add(event.info.msg.partition(": ")[0])
 
 
 def _first_file(landing: Path, entity: str) -> Path:
@@ -346,6 +357,7 @@ def warehouses(tmp_path_factory):
     bench.write_increment(landing, landing / "sales_lines_d_next_day.csv", day=day.isoformat())
     dbt(inc, landing, "run")
     dbt.snapshot_runs["next_day"] = dbt.snapshot_decisions[-1]
+    dbt.plans_read_next_day = dbt.plans_read[-1]
     dbt.snapshot_dates = {
         "before": as_of,
         "after": _query(
@@ -376,9 +388,8 @@ def test_incremental_build_equals_full_rebuild(warehouses):
         for t in diffs
         if not t.startswith(("marts.", "intermediate.int_segment_")) or t.startswith("marts.dq_")
     ]
-    assert (
-        bench.compare_databases(inc, full, tables=["marts.fct_sales_lines"], float_digits=12) == {}
-    )
+    exact = ["marts.fct_sales_lines", "intermediate.int_segment_entity_days"]
+    assert bench.compare_databases(inc, full, tables=exact, float_digits=12) == {}
 
 
 def test_chain_models_are_incremental_and_were_built_incrementally(warehouses):
@@ -584,6 +595,8 @@ def test_the_next_day_recomputes_the_current_snapshot_and_keeps_the_others(wareh
         ), name
         # nothing new: every snapshot kept (the equality test above proves both results exact)
         assert dbt.snapshot_runs["nothing_new"][name].endswith("; rebuilt none"), name
+    # the SQL models used the plan their filter made when they compiled (the Python one has none)
+    assert dbt.plans_read_next_day == set(SNAPSHOT_TABLES) - {"int_segment_purchase_intervals"}
 
 
 def test_a_late_line_or_edited_rows_recompute_the_snapshots_they_reach(warehouses, tmp_path):

@@ -32,7 +32,7 @@
     },
 ) }}
 {#- made once for the two filters below: a plan digests every input -#}
-{%- set snapshot_plan = snapshot_table_plan() if execute else none %}
+{%- set snapshot_plan = snapshot_table_plan() if execute and model.config.materialized == 'snapshot_table' else none %}
 -- every figure is carried through: the marts show the numbers behind each label
 with figures as (
     select * from {{ ref('int_segment_entity_snapshots') }}
