@@ -4,7 +4,11 @@ Rules (each violation is listed; any violation fails `python -m kam coverage` an
 - every model, seed, source table, and every column of each, has a description;
 - every model has a primary-key test: `unique` and `not_null` on one column, or
   `unique_combination_of_columns` with `not_null` on each of its columns, or an enforced
-  primary-key constraint, or (one-row models) `at_most_one_row`;
+  primary-key constraint, or (one-row models) `at_most_one_row`; an enforced `not_null`
+  constraint counts as `not_null`;
+- no test that cannot fail: a `not_null` test on a column whose enforced contract has a
+  `not_null` constraint, or a `unique` test on an enforced primary key (DuckDB refuses such rows
+  when the table is built, so the test would only re-check what cannot be there; decision log 36);
 - every mart (models/marts/): each label column (name ending in _class, _type, _stage, _band,
   _cell, _category, _status, _rule, _label, _role, status, role, ...) has `accepted_values`;
   each share, ratio, rate, score or coverage column has `accepted_range`; and the mart carries
@@ -85,6 +89,21 @@ def _test_column(test: dict) -> str | None:
     return col.lower() if isinstance(col, str) else None
 
 
+def _enforced_constraints(model: dict, kind: str) -> set[str]:
+    """Columns with an enforced constraint of this kind (contract enforced, DuckDB checks it)."""
+    if not ((model.get("config") or {}).get("contract") or {}).get("enforced"):
+        return set()
+    cols = {
+        name.lower()
+        for name, col in model.get("columns", {}).items()
+        if any(c.get("type") == kind for c in col.get("constraints", []) or [])
+    }
+    for c in model.get("constraints", []) or []:
+        if c.get("type") == kind:
+            cols |= {x.lower() for x in c.get("columns", []) or []}
+    return cols
+
+
 def _has_primary_key(model: dict, tests: list[dict]) -> bool:
     for col in model.get("columns", {}).values():
         for c in col.get("constraints", []) or []:
@@ -95,6 +114,7 @@ def _has_primary_key(model: dict, tests: list[dict]) -> bool:
             return True
     unique = {_test_column(t) for t in tests if _test_name(t) == "unique"}
     not_null = {_test_column(t) for t in tests if _test_name(t) == "not_null"}
+    not_null |= _enforced_constraints(model, "not_null")
     if (unique & not_null) - {None}:
         return True
     for t in tests:
@@ -150,6 +170,16 @@ def check(manifest: dict, catalog: dict | None = None) -> Coverage:
             cov.counts["models_with_primary_key_test"] += 1
         else:
             cov.add(f"model {name}: no primary-key test (unique + not_null, or a constraint)")
+        own_tests = [t for t in tests if t.get("attached_node") in (None, uid)]
+        for kind, test_name in (("not_null", "not_null"), ("primary_key", "unique")):
+            enforced = _enforced_constraints(node, kind)
+            for t in own_tests:
+                col = _test_column(t)
+                if _test_name(t) == test_name and col in enforced:
+                    cov.add(
+                        f"model {name}.{col}: {test_name} test cannot fail "
+                        f"(enforced {kind} constraint)"
+                    )
         if "/marts/" not in "/" + node["original_file_path"].replace("\\", "/"):
             continue
         cov.counts["marts"] += 1

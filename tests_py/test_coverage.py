@@ -53,3 +53,53 @@ def test_the_check_catches_an_undocumented_column_and_a_missing_key():
     assert "fct_x: no no_personal_data test" in text
     assert "macro helper: no description" in text
     assert "macro other" not in text
+
+
+def _test_node(name: str, model: str, column: str) -> dict:
+    return {
+        "resource_type": "test",
+        "package_name": "kam",
+        "name": f"{name}_{model}_{column}",
+        "column_name": column,
+        "attached_node": f"model.kam.{model}",
+        "test_metadata": {"name": name, "kwargs": {"column_name": column}},
+        "depends_on": {"nodes": [f"model.kam.{model}"]},
+    }
+
+
+def test_enforced_constraints_count_as_tests_and_a_test_that_cannot_fail_is_caught():
+    def model(name: str, columns: dict, enforced: bool = True) -> dict:
+        return {
+            "resource_type": "model",
+            "package_name": "kam",
+            "name": name,
+            "description": "x",
+            "original_file_path": f"models/intermediate/{name}.sql",
+            "config": {"contract": {"enforced": enforced}},
+            "columns": {c: {"description": c, "constraints": k} for c, k in columns.items()},
+        }
+
+    not_null, primary_key = [{"type": "not_null"}], [{"type": "not_null"}, {"type": "primary_key"}]
+    manifest = {
+        "metadata": {"project_name": "kam"},
+        "nodes": {
+            # a key checked by a unique test and an enforced not_null constraint: a primary key
+            "model.kam.lines": model("lines", {"line_id": not_null, "amount": not_null}),
+            "test.kam.u1": _test_node("unique", "lines", "line_id"),
+            # the same constraint without an enforced contract is not checked by DuckDB
+            "model.kam.loose": model("loose", {"loose_id": not_null}, enforced=False),
+            "test.kam.u2": _test_node("unique", "loose", "loose_id"),
+            # tests that re-check what the constraints already refuse
+            "model.kam.accounts": model("accounts", {"account_id": primary_key, "name": not_null}),
+            "test.kam.u3": _test_node("unique", "accounts", "account_id"),
+            "test.kam.n3": _test_node("not_null", "accounts", "name"),
+        },
+        "sources": {},
+        "macros": {},
+    }
+    text = "\n".join(check(manifest).violations)
+    assert "model lines: no primary-key test" not in text
+    assert "model loose: no primary-key test" in text
+    assert "model accounts.account_id: unique test cannot fail" in text
+    assert "model accounts.name: not_null test cannot fail" in text
+    assert "lines.line_id" not in text and "lines.amount" not in text
