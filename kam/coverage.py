@@ -90,28 +90,35 @@ def _test_column(test: dict) -> str | None:
 
 
 def _enforced_constraints(model: dict, kind: str) -> set[str]:
-    """Columns with an enforced constraint of this kind (contract enforced, DuckDB checks it)."""
-    if not ((model.get("config") or {}).get("contract") or {}).get("enforced"):
+    """Columns that DuckDB checks with a constraint of this kind: the model is a table with an
+    enforced contract (a view has no constraints), and `primary_key` counts only a one-column
+    key (a column of a composite key may repeat). A primary-key column is also not null."""
+    config = model.get("config") or {}
+    if not (config.get("contract") or {}).get("enforced") or config.get("materialized") == "view":
         return set()
+    kinds = {kind, "primary_key"} if kind == "not_null" else {kind}
     cols = {
         name.lower()
         for name, col in model.get("columns", {}).items()
-        if any(c.get("type") == kind for c in col.get("constraints", []) or [])
+        if any(c.get("type") in kinds for c in col.get("constraints", []) or [])
     }
     for c in model.get("constraints", []) or []:
-        if c.get("type") == kind:
-            cols |= {x.lower() for x in c.get("columns", []) or []}
+        columns = c.get("columns", []) or []
+        if c.get("type") in kinds and (len(columns) == 1 or c.get("type") == "not_null"):
+            cols |= {x.lower() for x in columns}
     return cols
 
 
 def _has_primary_key(model: dict, tests: list[dict]) -> bool:
-    for col in model.get("columns", {}).values():
-        for c in col.get("constraints", []) or []:
+    config = model.get("config") or {}
+    if (config.get("contract") or {}).get("enforced") and config.get("materialized") != "view":
+        for col in model.get("columns", {}).values():
+            for c in col.get("constraints", []) or []:
+                if c.get("type") == "primary_key":
+                    return True
+        for c in model.get("constraints", []) or []:
             if c.get("type") == "primary_key":
                 return True
-    for c in model.get("constraints", []) or []:
-        if c.get("type") == "primary_key":
-            return True
     unique = {_test_column(t) for t in tests if _test_name(t) == "unique"}
     not_null = {_test_column(t) for t in tests if _test_name(t) == "not_null"}
     not_null |= _enforced_constraints(model, "not_null")

@@ -42,3 +42,28 @@
         is distinct from (select max({{ config_column }}) from incremental_state.{{ state }}__deps_now where kind = 'config')
             as is_full
 {%- endmacro %}
+
+{#-
+    Whether the table was built with the constraints its contract declares now (not null and
+    primary keys, as DuckDB's catalog lists them). An incremental model only inserts into its
+    table, so a table built before its contract changed keeps the old constraints, and a
+    not-null rule that moved from a test to a constraint would be checked by nothing (decision
+    log 36). Called from the model's pre-hook; `model` is the node being built.
+-#}
+{% macro table_constraints_match(relation) -%}
+    {%- set kinds = {'not_null': 'NOT NULL', 'primary_key': 'PRIMARY KEY'} -%}
+    {%- set declared = [] -%}
+    {%- for name, col in model['columns'].items() -%}
+        {%- for c in col['constraints'] or [] if c['type'] in kinds -%}
+            {%- do declared.append(kinds[c['type']] ~ ':' ~ name | lower) -%}
+            {#- DuckDB makes a primary-key column not null too -#}
+            {%- if c['type'] == 'primary_key' %}{% do declared.append('NOT NULL:' ~ name | lower) %}{% endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- set built = run_query(
+        "select constraint_type || ':' || lower(unnest(constraint_column_names)) from duckdb_constraints()"
+        ~ " where database_name = '" ~ relation.database ~ "' and schema_name = '" ~ relation.schema
+        ~ "' and table_name = '" ~ relation.identifier ~ "' and constraint_type in ('NOT NULL', 'PRIMARY KEY')"
+    ).columns[0].values() | list -%}
+    {{ return((declared | unique | sort | list) == (built | unique | sort | list)) }}
+{%- endmacro %}

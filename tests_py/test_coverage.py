@@ -125,6 +125,16 @@ def test_enforced_constraints_count_as_tests_and_a_test_that_cannot_fail_is_caug
             "model.kam.accounts": model("accounts", {"account_id": primary_key, "name": not_null}),
             "test.kam.u3": _test_node("unique", "accounts", "account_id"),
             "test.kam.n3": _test_node("not_null", "accounts", "name"),
+            # DuckDB makes a primary-key column not null as well
+            "model.kam.keyed": model("keyed", {"key_id": [{"type": "primary_key"}]}),
+            "test.kam.n4": _test_node("not_null", "keyed", "key_id"),
+            # a view has no constraints, contract or not: its not_null test is the only check
+            "model.kam.shown": {
+                **model("shown", {"shown_id": not_null}),
+                "config": {"contract": {"enforced": True}, "materialized": "view"},
+            },
+            "test.kam.n5": _test_node("not_null", "shown", "shown_id"),
+            "test.kam.u5": _test_node("unique", "shown", "shown_id"),
         },
         "sources": {},
         "macros": {},
@@ -134,4 +144,6 @@ def test_enforced_constraints_count_as_tests_and_a_test_that_cannot_fail_is_caug
     assert "model loose: no primary-key test" in text
     assert "model accounts.account_id: unique test cannot fail" in text
     assert "model accounts.name: not_null test cannot fail" in text
+    assert "model keyed.key_id: not_null test cannot fail" in text
+    assert "shown.shown_id" not in text and "model shown: no primary-key test" not in text
     assert "lines.line_id" not in text and "lines.amount" not in text

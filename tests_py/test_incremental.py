@@ -230,7 +230,8 @@ class Dbt:
         # macros/reusable_table.sql logs "<model>: kept, <why>" or "<model>: rebuilt, <why>"
         if event.info.name == "JinjaLogInfo":
             model, _, decision = event.info.msg.partition(": ")
-            if decision.startswith(("kept, ", "rebuilt, ")):
+            # models/marts/core/fct_sales_lines.sql: "<model>: recreated, <why>"
+            if decision.startswith(("kept, ", "rebuilt, ", "recreated, ")):
                 self.decisions[-1][model] = decision
             # macros/snapshot_table.sql: "<model>: kept snapshots <dates>; rebuilt <dates>, <why>"
             elif decision.startswith(("kept snapshots ", "rebuilt all snapshots, ")):
@@ -571,6 +572,54 @@ def test_a_group_change_recomputes_the_account_and_both_groups(warehouses, tmp_p
     dbt(db, edited, "run", "--select", "int_segment_entity_days", "--full-refresh",
         whole_chain=False)  # fmt: skip
     assert _digest(db, table) == after
+
+
+def _constraints(db: Path, table: str) -> set[tuple[str, str]]:
+    schema, name = table.split(".")
+    return set(
+        _query(
+            db,
+            "select constraint_type, unnest(constraint_column_names) from duckdb_constraints() "
+            f"where schema_name = '{schema}' and table_name = '{name}' "
+            "and constraint_type in ('NOT NULL', 'PRIMARY KEY')",
+        )
+    )
+
+
+def test_a_fact_built_under_an_older_contract_is_recreated_with_the_declared_constraints(
+    warehouses, tmp_path
+):
+    inc, _, _, landing, dbt = warehouses
+    db = tmp_path / "kam.duckdb"
+    shutil.copyfile(inc, db)
+    table = "marts.fct_sales_lines"
+    declared, content = _constraints(db, table), _digest(db, table)
+    assert ("NOT NULL", "invoice_id") in declared and (
+        "PRIMARY KEY",
+        "sales_line_id",
+    ) not in declared
+    # the table as an older warehouse has it (decision log 36): a primary key on the line key,
+    # and the not-null rules that were data tests then
+    conn = duckdb.connect(str(db))
+    conn.execute(f"create table {table}__old as select * from {table}")
+    conn.execute(f"drop table {table}")
+    conn.execute(f"alter table {table}__old rename to fct_sales_lines")
+    conn.execute(f"alter table {table} add primary key (sales_line_id)")
+    conn.close()
+    assert _constraints(db, table) == {
+        ("PRIMARY KEY", "sales_line_id"),
+        ("NOT NULL", "sales_line_id"),
+    }
+
+    dbt(db, landing, "run", "--select", "fct_sales_lines", whole_chain=False)
+    assert dbt.decisions[-1]["fct_sales_lines"].startswith("recreated, ")
+    assert _query(db, "select is_full from incremental_state.fct_sales_lines__run") == [(True,)]
+    assert _constraints(db, table) == declared
+    assert _digest(db, table) == content
+    # and the next build finds the constraints it declares: a delta build again
+    dbt(db, landing, "run", "--select", "fct_sales_lines", whole_chain=False)
+    assert "fct_sales_lines" not in dbt.decisions[-1]
+    assert _query(db, "select is_full from incremental_state.fct_sales_lines__run") == [(False,)]
 
 
 # ---------------------------------------------------------------------------------------------

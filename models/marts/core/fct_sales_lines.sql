@@ -7,7 +7,9 @@
     unit cost) and its family's margin rate, so a delta build recomputes the invoices
     recomputed by int_sales_lines plus those with a line whose product or family margin rate
     changed since the last build (products derived from the sales lines change with new lines);
-    a full build follows a full upstream build or a change of this model's code. The account x
+    a full build follows a full upstream build or a change of this model's code. A table built
+    with other constraints than the contract now declares (an older warehouse) is recreated
+    with the declared ones and built in full (decision log 36). The account x
     month groups those invoices touch, before and after, are handed to int_account_monthly_sales,
     and their accounts to int_segment_entity_days.
 -#}
@@ -17,6 +19,12 @@
 {%- set prepare -%}{% raw %}
     {%- set is_delta_run = model.resource_type == 'model' and not should_full_refresh()
         and load_relation(this) is not none -%}
+    {%- if is_delta_run and not table_constraints_match(this) %}
+        -- built with other constraints than the contract declares: recreated empty, filled in full
+        {{ log(model.name ~ ": recreated, its constraints differ from the contract's; built in full", info=true) }}
+        create or replace table {{ this }} {{ get_table_columns_and_constraints() }};
+        {%- set is_delta_run = false -%}
+    {%- endif %}
     create schema if not exists incremental_state;
     create table if not exists incremental_state.int_sales_lines__delta (invoice_id varchar, is_full boolean);
     create table if not exists incremental_state.fct_sales_lines__delta (
