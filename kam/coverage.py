@@ -10,8 +10,10 @@ Rules (each violation is listed; any violation fails `python -m kam coverage` an
   `not_null` constraint, or a `unique` test on an enforced primary key (DuckDB refuses such rows
   when the table is built, so the test would only re-check what cannot be there; decision log 36);
 - every mart (models/marts/): each label column (name ending in _class, _type, _stage, _band,
-  _cell, _category, _status, _rule, _label, _role, status, role, ...) has `accepted_values`;
-  each share, ratio, rate, score or coverage column has `accepted_range`; and the mart carries
+  _cell, _category, _status, _rule, _label, _role, status, role, ...) has `accepted_values`
+  or an enforced `check` constraint `<column> in (...)`; each share, ratio, rate, score or
+  coverage column has `accepted_range` or an enforced `check` constraint bounding it
+  (`<column> >= ...`, `<column> <= ...`; decision log 37); and the mart carries
   `no_personal_data`.
 """
 
@@ -109,6 +111,29 @@ def _enforced_constraints(model: dict, kind: str) -> set[str]:
     return cols
 
 
+def _check_expressions(model: dict) -> dict[str, list[str]]:
+    """Column -> the expressions of its enforced column-level `check` constraints (lower case)."""
+    config = model.get("config") or {}
+    if not (config.get("contract") or {}).get("enforced") or config.get("materialized") == "view":
+        return {}
+    return {
+        name.lower(): [
+            (c.get("expression") or "").strip().lower()
+            for c in col.get("constraints", []) or []
+            if c.get("type") == "check"
+        ]
+        for name, col in model.get("columns", {}).items()
+    }
+
+
+def _checks_values(column: str, expressions: list[str]) -> bool:
+    return any(re.match(rf"^\(?{re.escape(column)} in \(", e) for e in expressions)
+
+
+def _checks_range(column: str, expressions: list[str]) -> bool:
+    return any(re.search(rf"(^|\(| and ){re.escape(column)} [<>]=? ", e) for e in expressions)
+
+
 def _has_primary_key(model: dict, tests: list[dict]) -> bool:
     config = model.get("config") or {}
     if (config.get("contract") or {}).get("enforced") and config.get("materialized") != "view":
@@ -195,6 +220,7 @@ def check(manifest: dict, catalog: dict | None = None) -> Coverage:
             cov.add(f"mart {name}: no no_personal_data test")
         accepted = {_test_column(t) for t in tests if _test_name(t) == "accepted_values"}
         ranged = {_test_column(t) for t in tests if _test_name(t) in ("accepted_range",)}
+        checks = _check_expressions(node)
         for cname, col in node.get("columns", {}).items():
             lc = cname.lower()
             if NOT_A_LABEL.search(lc):
@@ -202,16 +228,21 @@ def check(manifest: dict, catalog: dict | None = None) -> Coverage:
             dtype = (col.get("data_type") or "").lower()
             if LABEL.search(lc) and not dtype.startswith(("double", "decimal", "int", "float")):
                 cov.counts["mart_label_columns"] += 1
-                if lc in accepted:
+                if lc in accepted or _checks_values(lc, checks.get(lc, [])):
                     cov.counts["mart_label_columns_tested"] += 1
                 else:
-                    cov.add(f"mart {name}.{cname}: label without accepted_values")
+                    cov.add(
+                        f"mart {name}.{cname}: label without accepted_values or check constraint"
+                    )
             elif MEASURE.search(lc):
                 cov.counts["mart_measure_columns"] += 1
-                if lc in ranged:
+                if lc in ranged or _checks_range(lc, checks.get(lc, [])):
                     cov.counts["mart_measure_columns_tested"] += 1
                 else:
-                    cov.add(f"mart {name}.{cname}: share/ratio/score without accepted_range")
+                    cov.add(
+                        f"mart {name}.{cname}: share/ratio/score "
+                        "without accepted_range or check constraint"
+                    )
 
     kept = [v for v in cov.violations if not _exempt(v)]
     cov.exempted = [v for v in cov.violations if _exempt(v)]  # type: ignore[attr-defined]

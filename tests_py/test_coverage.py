@@ -4,8 +4,10 @@ every model with a primary-key test, every mart label and score tested, no perso
 from __future__ import annotations
 
 import json
+import shutil
 
 import duckdb
+import pytest
 
 from kam.coverage import check, report
 from tests_py.conftest import build_env, run_dbt
@@ -25,13 +27,33 @@ def test_every_node_documented_and_tested(demo_warehouse, demo_landing, tmp_path
     assert not cov.violations, report(cov)
     # the constraints that stand in for tests (decision log 36) are in the built tables
     declared, built = _declared_constraints(manifest), _built_constraints(demo_warehouse)
-    assert len(declared) > 250
+    assert len(declared) > 600
+    assert {c[3] for c in declared} == {"NOT NULL", "PRIMARY KEY", "CHECK"}
     assert declared == built
 
 
+def test_a_value_outside_a_marts_check_constraint_is_refused(demo_warehouse, tmp_path):
+    """The check constraints that replaced accepted_values and accepted_range (decision log 37)
+    refuse a bad value when a row is written, with a message that names the rule."""
+    copy = tmp_path / "kam.duckdb"
+    shutil.copy(demo_warehouse, copy)
+    bad_values = [
+        ("fct_account_segments", "abc_class", "'D'"),
+        ("fct_account_scores", "attractiveness_score", "100.5"),
+        ("fct_account_profitability", "credit_notes_amount", "1"),
+        ("dq_reconciliation", "entity", "'invoices'"),
+    ]
+    with duckdb.connect(str(copy)) as con:
+        for table, column, value in bad_values:
+            # the same statement with a valid value succeeds: the constraint, not the SQL, refuses
+            con.sql(f"update marts.{table} set {column} = {column} where rowid = 0")
+            with pytest.raises(duckdb.ConstraintException, match="CHECK constraint failed"):
+                con.sql(f"update marts.{table} set {column} = {value} where rowid = 0")
+
+
 def _declared_constraints(manifest: dict) -> set[tuple[str, str, str, str]]:
-    """(schema, table, column, NOT NULL | PRIMARY KEY) of every enforced contract."""
-    kinds = {"not_null": "NOT NULL", "primary_key": "PRIMARY KEY"}
+    """(schema, table, column, NOT NULL | PRIMARY KEY | CHECK) of every enforced contract."""
+    kinds = {"not_null": "NOT NULL", "primary_key": "PRIMARY KEY", "check": "CHECK"}
     return {
         (node["schema"], node["alias"], column, kinds[c["type"]])
         for node in manifest["nodes"].values()
@@ -48,7 +70,7 @@ def _built_constraints(warehouse) -> set[tuple[str, str, str, str]]:
             """
             select schema_name, table_name, unnest(constraint_column_names), constraint_type
             from duckdb_constraints()
-            where constraint_type in ('NOT NULL', 'PRIMARY KEY')
+            where constraint_type in ('NOT NULL', 'PRIMARY KEY', 'CHECK')
               and schema_name in ('marts', 'semantic')
             """
         ).fetchall()
@@ -85,6 +107,56 @@ def test_the_check_catches_an_undocumented_column_and_a_missing_key():
     assert "fct_x: no no_personal_data test" in text
     assert "macro helper: no description" in text
     assert "macro other" not in text
+
+
+def test_a_check_constraint_stands_in_for_accepted_values_or_accepted_range_on_a_mart():
+    def mart(name: str, columns: dict, enforced: bool = True) -> dict:
+        return {
+            "resource_type": "model",
+            "package_name": "kam",
+            "name": name,
+            "description": "x",
+            "original_file_path": f"models/marts/{name}.sql",
+            "config": {"contract": {"enforced": enforced}},
+            "columns": {c: {"description": c, "constraints": k} for c, k in columns.items()},
+        }
+
+    def check_(expression: str) -> list[dict]:
+        return [{"type": "check", "expression": expression}]
+
+    manifest = {
+        "metadata": {"project_name": "kam"},
+        "nodes": {
+            "model.kam.fct_ok": mart(
+                "fct_ok",
+                {
+                    "abc_class": check_("abc_class in ('A', 'B', 'C')"),
+                    "win_rate": check_("win_rate >= 0 and win_rate <= 1"),
+                    "cost_share": check_("cost_share <= 1"),
+                },
+            ),
+            # a check that bounds another column, or tests something else, does not count
+            "model.kam.fct_wrong": mart(
+                "fct_wrong",
+                {
+                    "abc_class": check_("abc_class is not null"),
+                    "win_rate": check_("other_rate >= 0"),
+                },
+            ),
+            # without an enforced contract DuckDB does not check the constraint
+            "model.kam.fct_loose": mart(
+                "fct_loose", {"abc_class": check_("abc_class in ('A')")}, enforced=False
+            ),
+        },
+        "sources": {},
+        "macros": {},
+    }
+    text = "\n".join(check(manifest).violations)
+    assert "fct_ok.abc_class" not in text and "fct_ok.win_rate" not in text
+    assert "fct_ok.cost_share" not in text
+    assert "fct_wrong.abc_class: label without accepted_values or check constraint" in text
+    assert "fct_wrong.win_rate: share/ratio/score without accepted_range or check" in text
+    assert "fct_loose.abc_class: label without accepted_values or check constraint" in text
 
 
 def _test_node(name: str, model: str, column: str) -> dict:
