@@ -109,17 +109,21 @@ def test_the_check_catches_an_undocumented_column_and_a_missing_key():
     assert "macro other" not in text
 
 
+def _model_node(name: str, columns: dict, enforced: bool = True, folder: str = "marts") -> dict:
+    """A model in the manifest: {column: its constraints}, described, under models/<folder>/."""
+    return {
+        "resource_type": "model",
+        "package_name": "kam",
+        "name": name,
+        "description": "x",
+        "original_file_path": f"models/{folder}/{name}.sql",
+        "config": {"contract": {"enforced": enforced}},
+        "columns": {c: {"description": c, "constraints": k} for c, k in columns.items()},
+    }
+
+
 def test_a_check_constraint_stands_in_for_accepted_values_or_accepted_range_on_a_mart():
-    def mart(name: str, columns: dict, enforced: bool = True) -> dict:
-        return {
-            "resource_type": "model",
-            "package_name": "kam",
-            "name": name,
-            "description": "x",
-            "original_file_path": f"models/marts/{name}.sql",
-            "config": {"contract": {"enforced": enforced}},
-            "columns": {c: {"description": c, "constraints": k} for c, k in columns.items()},
-        }
+    mart = _model_node
 
     def check_(expression: str) -> list[dict]:
         return [{"type": "check", "expression": expression}]
@@ -173,15 +177,7 @@ def _test_node(name: str, model: str, column: str) -> dict:
 
 def test_enforced_constraints_count_as_tests_and_a_test_that_cannot_fail_is_caught():
     def model(name: str, columns: dict, enforced: bool = True) -> dict:
-        return {
-            "resource_type": "model",
-            "package_name": "kam",
-            "name": name,
-            "description": "x",
-            "original_file_path": f"models/intermediate/{name}.sql",
-            "config": {"contract": {"enforced": enforced}},
-            "columns": {c: {"description": c, "constraints": k} for c, k in columns.items()},
-        }
+        return _model_node(name, columns, enforced, folder="intermediate")
 
     not_null, primary_key = [{"type": "not_null"}], [{"type": "not_null"}, {"type": "primary_key"}]
     manifest = {
