@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -158,10 +159,54 @@ def test_compare_databases_tells_identical_rounding_and_different(tmp_path):
 
 
 def test_measure_reports_wall_time_and_the_child_peak_memory(tmp_path):
-    code = "import time; b = bytearray(200 * 1024 * 1024); time.sleep(0.2)"
+    # 200 MiB held for 1.5 s, then freed: the sampler sees it and when, and the samples after
+    # it are lower
+    code = (
+        "import time; time.sleep(0.6); b = bytearray(200 * 1024 * 1024); b[::4096] = "
+        "b'x' * len(b[::4096]); t = time.time(); time.sleep(1.5); del b; time.sleep(1.2); "
+        "print(t)"
+    )
     m = bench.measure([sys.executable, "-c", code], {}, tmp_path / "log.txt")
-    assert m["returncode"] == 0 and m["seconds"] >= 0.2
+    assert m["returncode"] == 0 and m["seconds"] >= 3.3
     assert m["peak_rss_bytes"] >= 200 * 1024 * 1024
+    allocated_at = float((tmp_path / "log.txt").read_text().split()[-1])
+    assert allocated_at <= m["sampled_peak_at"] <= allocated_at + 1.5
+    ((start, highest),) = m["rss_timeline"]  # one 30 s bucket
+    # VmRSS and the kernel's high-water mark count pages slightly differently
+    assert start == 0 and 200 * 1024 * 1024 <= highest <= 1.05 * m["peak_rss_bytes"]
+
+
+def test_the_nodes_running_at_the_memory_peak_are_named():
+    def result(uid, start, end):
+        return {
+            "unique_id": uid,
+            "timing": [
+                {"name": "compile", "started_at": f"2026-11-24T05:00:{start:02d}.000000Z",
+                 "completed_at": f"2026-11-24T05:00:{start:02d}.500000Z"},
+                {"name": "execute", "started_at": f"2026-11-24T05:00:{start:02d}.500000Z",
+                 "completed_at": f"2026-11-24T05:00:{end:02d}.000000Z"},
+            ],
+        }  # fmt: skip
+
+    results = [result("model.kam.a", 0, 10), result("model.kam.b", 5, 20), result("test.t", 30, 31)]
+    at = dt.datetime(2026, 11, 24, 5, 0, tzinfo=dt.UTC).timestamp()
+    assert bench.nodes_running_at(results, at + 7) == ["model.kam.a", "model.kam.b"]
+    assert bench.nodes_running_at(results, at + 15) == ["model.kam.b"]
+    # between nodes: the one that finished last before the peak
+    assert bench.nodes_running_at(results, at + 25) == ["model.kam.b"]
+    assert bench.nodes_running_at(results, at - 1) == []
+    # the large-scale verdict names them
+    run = {
+        "dbt_build": {
+            "seconds": 3000.0,
+            "peak_rss_bytes": 13 * bench.GIB,
+            "returncode": 0,
+            "nodes_at_peak": ["model.kam.b"],
+        }
+    }
+    out = {"scale": "large", "runs": [run], "resources": {"memory_limit": "10GB"}}
+    why = bench.summarise(out)["targets"]["large_peak_gib"]["why"]
+    assert why.endswith("; the highest run peaked while b ran")
 
 
 def test_targets_pass_and_miss_with_their_margin():
@@ -379,6 +424,8 @@ def test_resources_follow_the_machine():
     # one dbt node at a time at the large scale: two big models shared one memory limit and
     # both ran out
     assert bench.resources("large")["dbt_threads"] == 1
+    # the project's default limit at every scale: 10 GB let the large build peak at 13.26 GiB
+    assert bench.resources("large")["memory_limit"] == res["memory_limit"]
 
 
 @pytest.mark.parametrize("scale", ["small", "medium", "large"])
