@@ -160,10 +160,10 @@ def load_average() -> list[float]:
 
 
 def resources(scale: str) -> dict[str, Any]:
-    """DuckDB threads and memory from the machine: every core; half the RAM, at most 8 GiB (the
-    project's default KAM_MEMORY_LIMIT), at every scale. The large scale once had 10 GiB: with
-    6 GiB, committing the 61M-line fct_sales_lines and its primary-key index failed ("failed to
-    pin block", 2026-11-22); that index is gone (decision log 36), and with 10 GiB the whole
+    """DuckDB threads and memory from the machine: every core; half the RAM, at most 8 GB (the
+    project's default KAM_MEMORY_LIMIT), at every scale. The large scale once had 10 GB: with
+    6 GB, committing the 61M-line fct_sales_lines and its primary-key index failed ("failed to
+    pin block", 2026-11-22); that index is gone (decision log 36), and with 10 GB the whole
     build peaked at 13.26 GiB, above the 12 GiB target (2026-11-24). Spill to disk in
     bench_results/tmp/<scale>."""
     ram = _meminfo_bytes() or 16 * GIB
