@@ -668,6 +668,7 @@ sampler.start()
 _, status, usage = os.wait4(proc.pid, 0)
 seconds = time.perf_counter() - t0
 done.set()
+sampler.join(5)  # its last sample written before the figures are read
 with open(out, "w") as f:
     json.dump({"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime,
                "maxrss_kib": usage.ru_maxrss, "returncode": os.waitstatus_to_exitcode(status),
