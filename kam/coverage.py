@@ -91,12 +91,20 @@ def _test_column(test: dict) -> str | None:
     return col.lower() if isinstance(col, str) else None
 
 
+def _checks_constraints(model: dict) -> bool:
+    """DuckDB checks the model's constraints: a table with an enforced contract (views have
+    none)."""
+    config = model.get("config") or {}
+    return bool((config.get("contract") or {}).get("enforced")) and (
+        config.get("materialized") != "view"
+    )
+
+
 def _enforced_constraints(model: dict, kind: str) -> set[str]:
     """Columns that DuckDB checks with a constraint of this kind: the model is a table with an
     enforced contract (a view has no constraints), and `primary_key` counts only a one-column
     key (a column of a composite key may repeat). A primary-key column is also not null."""
-    config = model.get("config") or {}
-    if not (config.get("contract") or {}).get("enforced") or config.get("materialized") == "view":
+    if not _checks_constraints(model):
         return set()
     kinds = {kind, "primary_key"} if kind == "not_null" else {kind}
     cols = {
@@ -113,8 +121,7 @@ def _enforced_constraints(model: dict, kind: str) -> set[str]:
 
 def _check_expressions(model: dict) -> dict[str, list[str]]:
     """Column -> the expressions of its enforced column-level `check` constraints (lower case)."""
-    config = model.get("config") or {}
-    if not (config.get("contract") or {}).get("enforced") or config.get("materialized") == "view":
+    if not _checks_constraints(model):
         return {}
     return {
         name.lower(): [
@@ -135,8 +142,7 @@ def _checks_range(column: str, expressions: list[str]) -> bool:
 
 
 def _has_primary_key(model: dict, tests: list[dict]) -> bool:
-    config = model.get("config") or {}
-    if (config.get("contract") or {}).get("enforced") and config.get("materialized") != "view":
+    if _checks_constraints(model):
         for col in model.get("columns", {}).values():
             for c in col.get("constraints", []) or []:
                 if c.get("type") == "primary_key":

@@ -951,7 +951,7 @@ def user_build_with_unterminated_quote(unterminated_quote_dir):
     landing.mkdir()
     bad = raw(line("INV900")).replace(",Widget,", ',"Widget,')
     (landing / F).write_text(sales_file(*BASE_ROWS[:2], bad, *BASE_ROWS[2:]), encoding="utf-8")
-    # --models-only: the same command without the ~1,500 data tests, which a stopped load skips;
+    # --models-only: the same command without the ~1,100 data tests, which a stopped load skips;
     # a spill folder two levels down that does not exist yet (DuckDB creates one level only)
     return _user_build(tmp, landing, "--models-only", KAM_TEMP_DIR=str(tmp / "spill" / "duckdb"))
 

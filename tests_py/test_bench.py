@@ -159,8 +159,7 @@ def test_compare_databases_tells_identical_rounding_and_different(tmp_path):
 
 
 def test_measure_reports_wall_time_and_the_child_peak_memory(tmp_path):
-    # 200 MiB held for 1.5 s, then freed: the sampler sees it and when, and the samples after
-    # it are lower
+    # 200 MiB held for 1.5 s, then freed: the sampler sees it, and when
     code = (
         "import time; time.sleep(0.6); b = bytearray(200 * 1024 * 1024); b[::4096] = "
         "b'x' * len(b[::4096]); t = time.time(); time.sleep(1.5); del b; time.sleep(1.2); "
