@@ -1,13 +1,16 @@
 """Purchase-interval statistics and Syntetos-Boylan demand classes for the segmentation marts.
 
-The dbt Python model ``int_segment_purchase_intervals`` runs ``GATHER_SQL`` in DuckDB, one
-snapshot at a time (``gather_statistics``): per account (or group) and snapshot it aggregates the
-day gaps between consecutive purchase days (count, median, mean, max) and the month-long periods of
-the trailing window with a purchase (count, first, last, and exact decimal sums of their net
-revenue). Only those few numbers per row reach pandas; the functions here turn them into ADI, CV^2
-and the demand class. They are pure (no I/O, no database) so pytest covers every edge case, and
-the list-based definitions (``median``, ``average_demand_interval``, ``cv_squared``) are kept as
-the reference the aggregate path is tested against.
+The dbt Python model ``int_segment_purchase_intervals`` runs ``GATHER_SQL`` and
+``STATISTICS_SQL`` in DuckDB, one snapshot at a time (``gather_statistics``): per account (or
+group) and snapshot it aggregates the day gaps between consecutive purchase days (count, median,
+mean, max) and the month-long periods of the trailing window with a purchase (count, first, last,
+and exact decimal sums of their net revenue), then turns them into ADI, CV^2 and the demand class.
+Each snapshot's rows go into a temporary table of the model's DuckDB session, which the model
+returns as a relation: nothing row-level passes through pandas (at 61M lines the large build's
+memory peaked in this model while it stacked its snapshots in pandas; decision 39). The pure
+functions here (``median``, ``average_demand_interval``, ``cv_squared``, ``adi_from_span``,
+``cv_squared_from_sums``, ``demand_class``) are the reference definitions pytest checks that SQL
+against.
 
 Definitions (documented in the model's YAML as well):
 
@@ -27,37 +30,32 @@ Definitions (documented in the model's YAML as well):
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Iterable
 
-import numpy as np
 import pandas as pd
 
 DEMAND_CLASSES = ("smooth", "erratic", "intermittent", "lumpy")
 
-#: Columns (and pandas dtypes) of the frame ``purchase_interval_statistics`` returns.
-OUTPUT_COLUMNS: dict[str, str] = {
-    "segment_entity_snapshot_id": "string",
-    "purchase_day_count": "int64",
-    "purchase_interval_count": "int64",
-    "median_purchase_interval_days": "Float64",
-    "mean_purchase_interval_days": "Float64",
-    "max_purchase_interval_days": "Float64",
-    "window_purchase_period_count": "int64",
-    "adi": "Float64",
-    "cv_squared": "Float64",
-    "demand_class": "string",
-}
-
-#: Columns of the model's table: ``OUTPUT_COLUMNS`` and the snapshot date (the key by which the
-#: snapshot_table materialization keeps or replaces a snapshot's rows).
+#: Columns and DuckDB types of the model's table: the statistics, keyed by
+#: ``segment_entity_snapshot_id``, and the snapshot date (the key by which the snapshot_table
+#: materialization keeps or replaces a snapshot's rows).
 MODEL_COLUMNS: dict[str, str] = {
-    "segment_entity_snapshot_id": "string",
-    "snapshot_date": "date32[day][pyarrow]",
-    **{k: v for k, v in OUTPUT_COLUMNS.items() if k != "segment_entity_snapshot_id"},
+    "segment_entity_snapshot_id": "VARCHAR",
+    "snapshot_date": "DATE",
+    "purchase_day_count": "BIGINT",
+    "purchase_interval_count": "BIGINT",
+    "median_purchase_interval_days": "DOUBLE",
+    "mean_purchase_interval_days": "DOUBLE",
+    "max_purchase_interval_days": "DOUBLE",
+    "window_purchase_period_count": "BIGINT",
+    "adi": "DOUBLE",
+    "cv_squared": "DOUBLE",
+    "demand_class": "VARCHAR",
 }
 
-#: Columns ``GATHER_SQL`` returns and ``purchase_interval_statistics`` reads.
+#: Columns ``GATHER_SQL`` returns and ``STATISTICS_SQL`` reads.
 GATHERED_COLUMNS = (
     "segment_entity_snapshot_id",
     "purchase_day_count",
@@ -72,15 +70,16 @@ GATHERED_COLUMNS = (
     "window_revenue_spread",
 )
 
-#: DuckDB query over the relations ``entity_days`` (int_segment_entity_days), ``entity_periods``
-#: (int_segment_entity_periods) and ``snapshots`` (int_snapshot_dates), for the snapshot given as
+#: The gathering (``_GATHER_CTES``, then ``_GATHER_SELECT``): DuckDB SQL over the relations
+#: ``entity_days`` (int_segment_entity_days), ``entity_periods`` (int_segment_entity_periods) and
+#: ``snapshots`` (int_snapshot_dates), for the snapshot given as
 #: the parameter ``$snapshot_index``: run once per snapshot (``gather_statistics``), because the
 #: median keeps every gap of its group, and all snapshots at once (each purchase day joined to
 #: every later snapshot, up to 8 times) spilled past the free disk at 61M lines. The revenue
 #: spread n * sum(x^2) - sum(x)^2 is computed on exact decimals, so equal periods give exactly 0
 #: and the result does not depend on the order DuckDB's threads add rows in.
-GATHER_SQL = """
-with snapshot as (
+_GATHER_CTES = """
+snapshot as (
     select snapshot_index, snapshot_date
     from snapshots
     where snapshot_index = $snapshot_index
@@ -114,6 +113,9 @@ window_periods as (
     where is_in_window and is_purchase_period and snapshot_index = $snapshot_index
     group by segment_entity_id, snapshot_index
 )
+"""
+
+_GATHER_SELECT = """
 select
     history.segment_entity_id || ':' || history.snapshot_index as segment_entity_snapshot_id,
     history.purchase_day_count,
@@ -130,6 +132,54 @@ from history
 left join window_periods
     on history.segment_entity_id = window_periods.segment_entity_id
     and history.snapshot_index = window_periods.snapshot_index
+"""
+
+#: The gathering on its own, as one query (what pytest runs to check its columns).
+GATHER_SQL = (
+    f"with {_GATHER_CTES.strip()}\n{_GATHER_SELECT.strip()}\norder by segment_entity_snapshot_id\n"
+)
+
+#: DuckDB query over ``gathered`` (the rows of ``GATHER_SQL``) for the snapshot dated
+#: ``$snapshot_date``: the model's columns (``MODEL_COLUMNS``), with ADI, CV^2 and the demand
+#: class by exactly the rules of ``adi_from_span``, ``cv_squared_from_sums`` and ``demand_class``
+#: (cut-offs ``$adi_cutoff`` and ``$cv2_cutoff``; a value at a cut-off goes to the upper side;
+#: null when ADI or CV^2 is undefined), in IEEE doubles as numpy computed them before.
+STATISTICS_SQL = """
+with figures as (
+    select
+        *,
+        case
+            when window_purchase_period_count >= 2
+                then (cast(last_window_purchase_period as double)
+                    - cast(first_window_purchase_period as double))
+                    / cast(window_purchase_period_count - 1 as double)
+        end as adi,
+        case
+            when window_purchase_period_count >= 2 and window_purchase_revenue > 0
+                then greatest(window_revenue_spread, 0.0)
+                    / (window_purchase_revenue * window_purchase_revenue)
+        end as cv_squared
+    from gathered
+)
+select
+    segment_entity_snapshot_id,
+    cast($snapshot_date as date) as snapshot_date,
+    purchase_day_count,
+    purchase_interval_count,
+    median_purchase_interval_days,
+    mean_purchase_interval_days,
+    max_purchase_interval_days,
+    window_purchase_period_count,
+    adi,
+    cv_squared,
+    case
+        when adi is null or cv_squared is null then null
+        when adi < $adi_cutoff and cv_squared < $cv2_cutoff then 'smooth'
+        when adi < $adi_cutoff then 'erratic'
+        when cv_squared < $cv2_cutoff then 'intermittent'
+        else 'lumpy'
+    end as demand_class
+from figures
 order by segment_entity_snapshot_id
 """
 
@@ -243,64 +293,6 @@ def cv_squared_from_sums(
     return max(float(spread), 0.0) / float(total) ** 2
 
 
-def empty_output(columns: dict[str, str] = OUTPUT_COLUMNS) -> pd.DataFrame:
-    """A zero-row frame with the output columns and dtypes (for empty warehouses)."""
-    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
-
-
-def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """A column as float64 with NaN for missing values (DuckDB gives NA, None or NaN)."""
-    return pd.to_numeric(frame[column], errors="coerce").astype("float64").to_numpy(na_value=np.nan)
-
-
-def purchase_interval_statistics(
-    frame: pd.DataFrame, adi_cutoff: float, cv2_cutoff: float
-) -> pd.DataFrame:
-    """One row of interval statistics, ADI, CV^2 and demand class per row of ``frame``.
-
-    ``frame`` has the ``GATHERED_COLUMNS``; window columns are null for an entity without a
-    purchase in the window. Vectorised (one row per entity and snapshot: millions at scale) with
-    exactly the rules of ``adi_from_span``, ``cv_squared_from_sums`` and ``demand_class``.
-    """
-    if frame.empty:
-        return empty_output()
-    periods = _numbers(frame, "window_purchase_period_count")
-    periods = np.where(np.isnan(periods), 0.0, periods)
-    first = _numbers(frame, "first_window_purchase_period")
-    last = _numbers(frame, "last_window_purchase_period")
-    total = _numbers(frame, "window_purchase_revenue")
-    spread = _numbers(frame, "window_revenue_spread")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        adi = np.where(periods >= 2, (last - first) / (periods - 1), np.nan)
-        cv2 = np.where(
-            (periods >= 2) & (total > 0), np.maximum(spread, 0.0) / np.square(total), np.nan
-        )
-    defined = ~np.isnan(adi) & ~np.isnan(cv2)
-    frequent = adi < adi_cutoff
-    stable = cv2 < cv2_cutoff
-    classes = np.select(
-        [defined & frequent & stable, defined & frequent, defined & stable, defined],
-        ["smooth", "erratic", "intermittent", "lumpy"],
-        default=None,
-    )
-    result = pd.DataFrame(
-        {
-            "segment_entity_snapshot_id": frame["segment_entity_snapshot_id"].to_numpy(),
-            "purchase_day_count": np.nan_to_num(_numbers(frame, "purchase_day_count")),
-            "purchase_interval_count": np.nan_to_num(_numbers(frame, "purchase_interval_count")),
-            "median_purchase_interval_days": _numbers(frame, "median_purchase_interval_days"),
-            "mean_purchase_interval_days": _numbers(frame, "mean_purchase_interval_days"),
-            "max_purchase_interval_days": _numbers(frame, "max_purchase_interval_days"),
-            "window_purchase_period_count": periods,
-            "adi": adi,
-            "cv_squared": cv2,
-            "demand_class": classes,
-        }
-    )
-    # Float64 (nullable) turns NaN into NA, which DuckDB writes as NULL rather than NaN
-    return result.astype(OUTPUT_COLUMNS)
-
-
 def gather_statistics(
     con,
     entity_days,
@@ -309,18 +301,30 @@ def gather_statistics(
     adi_cutoff: float,
     cv2_cutoff: float,
     kept_dates: Iterable[dt.date] = (),
-) -> pd.DataFrame:
-    """What the dbt model returns: ``GATHER_SQL`` run in DuckDB for each snapshot, each result
-    (one row per entity) turned into statistics here, stacked by snapshot index.
+):
+    """What the dbt model returns: a DuckDB relation of ``con`` with the ``MODEL_COLUMNS``, one
+    row per entity and snapshot computed, in snapshot-index order and, within a snapshot, by
+    ``segment_entity_snapshot_id``.
 
-    ``entity_days``, ``entity_periods`` and ``snapshots`` are DuckDB relations of ``con``; their
-    SQL is bound to the names the query reads as CTEs (dbt-duckdb's cursor wrapper hides the
-    caller's variables from DuckDB's lookup of Python objects by name). Snapshots dated in
-    ``kept_dates`` are skipped: the snapshot_table materialization keeps their rows.
+    ``GATHER_SQL`` and ``STATISTICS_SQL`` run in DuckDB once per snapshot, each inserting its rows
+    into a temporary table of ``con`` (typed up front, so it is typed when nothing is computed);
+    the relation reads that table. A temporary table belongs to its connection: dbt-duckdb
+    writes a returned relation with the model's own cursor and closes that cursor after the
+    model, which drops the table. ``entity_days``, ``entity_periods`` and ``snapshots`` are
+    relations of ``con``; their SQL is bound to the names the query reads as CTEs
+    (dbt-duckdb's cursor wrapper hides the caller's variables from DuckDB's lookup of Python
+    objects by name). Snapshots dated in ``kept_dates`` are skipped: the snapshot_table
+    materialization keeps their rows.
     """
     inputs = {"entity_days": entity_days, "entity_periods": entity_periods, "snapshots": snapshots}
     bound = ", ".join(f"{name} as ({rel.sql_query()})" for name, rel in inputs.items())
-    sql = f"with {bound}, {GATHER_SQL.strip().removeprefix('with ')}"
+    table = f"kam_purchase_intervals_{next(_TABLE_NUMBERS)}"
+    columns = ", ".join(f"{name} {type_}" for name, type_ in MODEL_COLUMNS.items())
+    con.execute(f"create temporary table {table} ({columns})")
+    sql = (
+        f"insert into {table} with {bound}, {_GATHER_CTES.strip()},"
+        f" gathered as ({_GATHER_SELECT.strip()}), {STATISTICS_SQL.strip().removeprefix('with ')}"
+    )
     kept = set(kept_dates)
     indexes = (
         snapshots.select("snapshot_index, snapshot_date")
@@ -328,17 +332,16 @@ def gather_statistics(
         .order("snapshot_index")
         .fetchall()
     )
-    frames = []
     for index, date in indexes:
         if date in kept:
             continue
-        gathered = con.execute(sql, {"snapshot_index": int(index)}).df()
-        frame = purchase_interval_statistics(gathered, adi_cutoff, cv2_cutoff)
-        frame.insert(1, "snapshot_date", date)
-        frames.append(frame)
-    if not frames:
-        return empty_output(MODEL_COLUMNS)
-    return pd.concat(frames, ignore_index=True).astype(MODEL_COLUMNS)
+        parameters = {"snapshot_index": int(index), "snapshot_date": date}
+        con.execute(sql, {**parameters, "adi_cutoff": adi_cutoff, "cv2_cutoff": cv2_cutoff})
+    return con.table(table)
+
+
+#: Numbers the temporary tables of ``gather_statistics``: each call's relation stays readable.
+_TABLE_NUMBERS = itertools.count(1)
 
 
 def kept_snapshot_dates(con, model_name: str) -> list[dt.date]:

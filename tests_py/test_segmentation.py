@@ -1,8 +1,9 @@
 """Unit tests of the purchase-interval and demand-class functions (kam/segmentation.py).
 
-These functions run inside the dbt Python model int_segment_purchase_intervals; the edge cases
-here (single purchase, missing lists, negative sizes, values exactly at a cut-off, empty input)
-are the ones real sales exports produce.
+The dbt Python model int_segment_purchase_intervals runs GATHER_SQL and STATISTICS_SQL in DuckDB;
+the pure functions are the reference definitions that SQL is checked against. The edge cases here
+(single purchase, missing lists, negative sizes, values exactly at a cut-off, empty input) are the
+ones real sales exports produce.
 """
 
 from __future__ import annotations
@@ -20,18 +21,16 @@ from kam.segmentation import (
     GATHER_SQL,
     GATHERED_COLUMNS,
     MODEL_COLUMNS,
-    OUTPUT_COLUMNS,
+    STATISTICS_SQL,
     adi_from_span,
     average_demand_interval,
     cv_squared,
     cv_squared_from_sums,
     demand_class,
-    empty_output,
     gather_statistics,
     kept_snapshot_dates,
     mean,
     median,
-    purchase_interval_statistics,
 )
 
 ADI_CUTOFF = 1.32
@@ -182,12 +181,17 @@ def test_cv_squared_from_sums_matches_the_list_definition():
 
 
 # --------------------------------------------------------------------------------------------
-# GATHER_SQL + purchase_interval_statistics (what the dbt model runs)
+# GATHER_SQL + STATISTICS_SQL (what the dbt model runs)
 # --------------------------------------------------------------------------------------------
 
 
 def _model_on(days: list[tuple], periods: list[tuple], snapshots: list[tuple]) -> pd.DataFrame:
-    """Run the model's DuckDB query and Python step on small in-memory inputs.
+    """The model's rows on small in-memory inputs, as a pandas frame (see ``_relation_on``)."""
+    return _relation_on(days, periods, snapshots).df()
+
+
+def _relation_on(days: list[tuple], periods: list[tuple], snapshots: list[tuple]):
+    """Run the model's DuckDB queries on small in-memory inputs: the relation it returns.
 
     days: (segment_entity_id, sales_date, is_purchase_day); days_since_previous_purchase_day is
     derived here exactly as int_segment_entity_days does. periods: (segment_entity_id,
@@ -225,7 +229,9 @@ def _model_on(days: list[tuple], periods: list[tuple], snapshots: list[tuple]) -
         assert tuple(gathered.columns) == GATHERED_COLUMNS
         assert set(gathered["segment_entity_snapshot_id"].str.split(":").str[-1]) <= {str(index)}
     tables = {name: con.table(name) for name in ("entity_days", "entity_periods", "snapshots")}
-    return gather_statistics(con, **tables, adi_cutoff=ADI_CUTOFF, cv2_cutoff=CV2_CUTOFF)
+    relation = gather_statistics(con, **tables, adi_cutoff=ADI_CUTOFF, cv2_cutoff=CV2_CUTOFF)
+    assert isinstance(relation, duckdb.DuckDBPyRelation)
+    return relation
 
 
 def test_statistics_of_a_regular_and_a_single_purchase_account():
@@ -303,7 +309,7 @@ def test_gather_reads_the_relations_given_whatever_their_names_and_snapshot_by_s
         snapshots=con.table("intermediate.dates"),
         adi_cutoff=ADI_CUTOFF,
         cv2_cutoff=CV2_CUTOFF,
-    )
+    ).df()
     pd.testing.assert_frame_equal(result, expected)
     # one block per snapshot: gaps 30 and 91 days up to June, only the first up to March
     assert list(result["segment_entity_snapshot_id"]) == ["account:A:0", "account:A:1"]
@@ -339,18 +345,23 @@ def test_gather_skips_the_snapshots_kept_and_reads_which_from_the_warehouse():
     con.execute("create table snapshots (snapshot_index integer, snapshot_date date)")
     con.executemany("insert into snapshots values (?, ?)", snapshots)
     tables = {name: con.table(name) for name in ("entity_days", "entity_periods", "snapshots")}
-    result = gather_statistics(
+    relation = gather_statistics(
         con, **tables, adi_cutoff=ADI_CUTOFF, cv2_cutoff=CV2_CUTOFF, kept_dates=kept
     )
+    result = relation.df()
     # only the snapshot not kept, with the rows a whole computation gives it
-    pd.testing.assert_frame_equal(result, every[every["snapshot_date"] != dt.date(2024, 1, 15)])
+    pd.testing.assert_frame_equal(
+        result, every[every["snapshot_date"] != pd.Timestamp("2024-01-15")]
+    )
     assert list(result["segment_entity_snapshot_id"]) == ["account:A:0"]
-    # every snapshot kept: a typed empty frame
+    # every snapshot kept: a typed empty relation, and the earlier result is still readable
     none = gather_statistics(
         con, **tables, adi_cutoff=ADI_CUTOFF, cv2_cutoff=CV2_CUTOFF,
         kept_dates=[dt.date(2024, 1, 15), dt.date(2024, 1, 31)],
     )  # fmt: skip
-    assert none.empty and none.dtypes.equals(every.dtypes)
+    assert none.fetchall() == []
+    assert dict(zip(none.columns, map(str, none.types), strict=True)) == MODEL_COLUMNS
+    pd.testing.assert_frame_equal(relation.df(), result)
 
 
 def test_a_purchase_after_the_snapshot_is_not_counted():
@@ -374,23 +385,18 @@ def test_statistics_without_a_purchase_in_the_window():
     assert pd.isna(row["demand_class"])
 
 
-def test_statistics_output_columns_and_dtypes():
+def test_statistics_output_columns_and_types():
     days = [("account:A", "2024-01-01", True), ("account:A", "2024-01-11", True)]
     periods = [("account:A", 0, 0, True, 50), ("account:A", 0, 2, True, 150)]
-    result = _model_on(days, periods, [(0, "2024-03-31")])
+    relation = _relation_on(days, periods, [(0, "2024-03-31")])
     # the model's table: the statistics and the snapshot date, a DATE in DuckDB
-    assert list(result.columns) == list(MODEL_COLUMNS)
-    assert {c: str(t) for c, t in result.dtypes.items()} == MODEL_COLUMNS
-    assert list(MODEL_COLUMNS) == [
-        *list(OUTPUT_COLUMNS)[:1],
-        "snapshot_date",
-        *list(OUTPUT_COLUMNS)[1:],
-    ]
-    assert duckdb.sql("select snapshot_date from result").types == ["DATE"]
-    assert result.iloc[0]["snapshot_date"] == dt.date(2024, 3, 31)
-    assert result.iloc[0]["adi"] == 2.0
-    assert result.iloc[0]["cv_squared"] == pytest.approx(0.25)
-    assert result.iloc[0]["demand_class"] == "intermittent"
+    assert dict(zip(relation.columns, map(str, relation.types), strict=True)) == MODEL_COLUMNS
+    assert list(MODEL_COLUMNS)[:2] == ["segment_entity_snapshot_id", "snapshot_date"]
+    row = dict(zip(relation.columns, relation.fetchall()[0], strict=True))
+    assert row["snapshot_date"] == dt.date(2024, 3, 31)
+    assert row["adi"] == 2.0
+    assert row["cv_squared"] == pytest.approx(0.25)
+    assert row["demand_class"] == "intermittent"
 
 
 def test_periods_outside_the_window_are_ignored():
@@ -400,36 +406,75 @@ def test_periods_outside_the_window_are_ignored():
     assert row["window_purchase_period_count"] == 1
 
 
-def test_statistics_of_an_empty_frame_is_typed_and_empty():
-    result = purchase_interval_statistics(
-        pd.DataFrame(columns=list(GATHERED_COLUMNS)), ADI_CUTOFF, CV2_CUTOFF
+def _statistics_of(gathered: list[tuple]) -> dict[str, tuple]:
+    """STATISTICS_SQL on hand-made ``gathered`` rows (GATHERED_COLUMNS; window columns
+    count, first, last, revenue, spread): (adi, cv_squared, demand_class) by id."""
+    con = duckdb.connect()
+    con.execute(
+        "create table gathered (segment_entity_snapshot_id varchar, purchase_day_count bigint,"
+        " purchase_interval_count bigint, median_purchase_interval_days double,"
+        " mean_purchase_interval_days double, max_purchase_interval_days double,"
+        " window_purchase_period_count bigint, first_window_purchase_period integer,"
+        " last_window_purchase_period integer, window_purchase_revenue double,"
+        " window_revenue_spread double)"
     )
-    assert result.empty
-    assert list(result.columns) == list(OUTPUT_COLUMNS)
-    assert {c: str(t) for c, t in result.dtypes.items()} == OUTPUT_COLUMNS
-    assert empty_output().dtypes.equals(result.dtypes)
+    if gathered:
+        con.executemany(
+            "insert into gathered values (?, 1, 0, null, null, null, ?, ?, ?, ?, ?)", gathered
+        )
+    parameters = {"snapshot_date": dt.date(2024, 12, 31), "adi_cutoff": ADI_CUTOFF}
+    rows = con.execute(STATISTICS_SQL, {**parameters, "cv2_cutoff": CV2_CUTOFF}).fetchall()
+    return {row[0]: (row[8], row[9], row[10]) for row in rows}
+
+
+def test_statistics_sql_follows_the_reference_rules_at_the_edges():
+    # (id, periods, first, last, revenue, spread); ADI = (last - first) / (n - 1),
+    # CV^2 = max(spread, 0) / revenue^2 (spread = n * sum(x^2) - sum(x)^2)
+    adi_at_cutoff = (0, 33, 26)  # ADI 33 / 25 = 1.32 exactly: the upper side
+    cases = [
+        ("one_period", 1, 3, 3, 100.0, 0.0),
+        ("no_window", 0, None, None, None, None),
+        ("net_credit", 3, 0, 2, -50.0, 900.0),
+        ("zero_total", 2, 0, 1, 0.0, 400.0),
+        ("rounding_below_zero", 2, 0, 1, 200.0, -1e-9),
+        ("smooth", 3, 0, 2, 300.0, 0.0),
+        ("erratic", 2, 0, 1, 100.0, 2 * 100.0**2),
+        ("intermittent", 2, 0, 6, 100.0, 0.0),
+        ("lumpy", 2, 0, 6, 100.0, 2 * 100.0**2),
+        ("adi_at_cutoff", adi_at_cutoff[2], adi_at_cutoff[0], adi_at_cutoff[1], 100.0, 0.0),
+        ("cv2_at_cutoff", 2, 0, 1, 100.0, 0.49 * 100.0**2),
+    ]
+    got = _statistics_of(cases)
+    assert set(got) == {case[0] for case in cases}
+    for key, count, first, last, total, spread in cases:
+        adi = adi_from_span(first, last, count)
+        cv2 = cv_squared_from_sums(count, total, spread)
+        want = (adi, cv2, demand_class(adi, cv2, ADI_CUTOFF, CV2_CUTOFF))
+        assert got[key] == want, key
+    assert got["adi_at_cutoff"][2] == "intermittent"
+    assert got["cv2_at_cutoff"][2] == "erratic"
+    assert got["rounding_below_zero"][1] == 0.0
+    assert {got[k][2] for k in ("smooth", "erratic", "intermittent", "lumpy")} == set(
+        DEMAND_CLASSES
+    )
+    assert _statistics_of([]) == {}
 
 
 def test_statistics_are_written_back_to_duckdb_as_nulls_not_nan():
     days = [("account:A", "2024-01-01", True), ("account:B", "2024-01-01", True)]
     periods = [("account:A", 0, 0, True, 10), ("account:A", 0, 5, True, 30)]
-    result = _model_on(days, periods, [(0, "2024-03-31")])  # noqa: F841 (read by the query)
-    con = duckdb.connect()
-    nulls = con.sql(
-        """
-        select
-            count(*) filter (where adi is null),
-            count(*) filter (where isnan(adi)),
-            count(*) filter (where demand_class is null),
-            count(*) filter (where demand_class = 'intermittent')
-        from result
-        """
+    result = _relation_on(days, periods, [(0, "2024-03-31")])
+    nulls = result.aggregate(
+        "count(*) filter (where adi is null),"
+        " count(*) filter (where isnan(adi)),"
+        " count(*) filter (where demand_class is null),"
+        " count(*) filter (where demand_class = 'intermittent')"
     ).fetchall()
     assert nulls == [(1, 0, 1, 1)]
 
 
 def test_the_aggregate_path_equals_the_list_definitions_on_random_histories():
-    """GATHER_SQL + the vectorised step give what the list-based reference functions give."""
+    """GATHER_SQL + STATISTICS_SQL give what the list-based reference functions give."""
     rng = np.random.default_rng(7)
     days, periods, expected = [], [], {}
     snapshots = [(0, "2024-12-31"), (1, "2024-09-30")]

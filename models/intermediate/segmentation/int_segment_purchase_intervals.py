@@ -1,10 +1,11 @@
 """Purchase-interval statistics, ADI, CV^2 and demand class per account/group and snapshot.
 
-DuckDB aggregates, one snapshot at a time (kam.segmentation.GATHER_SQL: gaps between purchase
-days up to the snapshot, purchase periods of its window with exact revenue sums); only one small
-row per entity and snapshot reaches pandas, where kam.segmentation turns it into figures
-(pytest-covered). A snapshot_table (macros/snapshot_table.sql): a snapshot reads the entity days
-up to its date and its own periods, so the snapshots it keeps are skipped here.
+All in DuckDB, one snapshot at a time (kam.segmentation: GATHER_SQL, the gaps between purchase
+days up to the snapshot and the purchase periods of its window with exact revenue sums;
+STATISTICS_SQL, ADI, CV^2 and the class; pytest checks both against the reference functions).
+The model returns a DuckDB relation, so no row passes through pandas. A snapshot_table
+(macros/snapshot_table.sql): a snapshot reads the entity days up to its date and its own
+periods, so the snapshots it keeps are skipped here.
 """
 
 from kam.segmentation import gather_statistics, kept_snapshot_dates
