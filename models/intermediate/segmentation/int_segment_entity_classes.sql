@@ -65,9 +65,24 @@ joined as (
         on figures.segment_entity_snapshot_id = intervals.segment_entity_snapshot_id
 ),
 
-revenue_ranked as (
+ranking_inputs as (
+    -- each window below sorts its rows once per ordering: only the columns the ranks and running
+    -- sums need are sorted, and the wide rows of figures join back on the key
     select
-        joined.*,
+        segment_entity_snapshot_id,
+        entity_level,
+        snapshot_index,
+        entity_id,
+        net_revenue_window,
+        gross_margin_window,
+        has_positive_revenue,
+        has_positive_margin
+    from joined
+),
+
+ranks as (
+    select
+        segment_entity_snapshot_id,
         row_number() over (
             partition by entity_level, snapshot_index
             order by has_positive_revenue desc, net_revenue_window desc, entity_id asc
@@ -104,7 +119,84 @@ revenue_ranked as (
         - gross_margin_window * count(*) over (
             partition by entity_level, snapshot_index, gross_margin_window
         ) as prior_margin
+    from ranking_inputs
+),
+
+lost_thresholds as (
+    select
+        segment_entity_snapshot_id,
+        segment_entity_id,
+        snapshot_index,
+        first_purchase_date,
+        days_since_last_purchase,
+        is_short_history,
+        revenue_z_score,
+        baseline_month_count,
+        baseline_monthly_stddev,
+        trailing_monthly_revenue,
+        baseline_monthly_revenue,
+        case
+            when median_purchase_interval_days is null then {{ number_var('lost_max_days') }}
+            else least(
+                {{ number_var('lost_max_days') }},
+                greatest(
+                    {{ number_var('lost_min_days') }},
+                    {{ number_var('lost_interval_multiple') }} * median_purchase_interval_days
+                )
+            )
+        end as lost_threshold_days
     from joined
+),
+
+base_lifecycle_stages as (
+    select
+        segment_entity_snapshot_id,
+        segment_entity_id,
+        snapshot_index,
+        lost_threshold_days,
+        case
+            when first_purchase_date is null then 'prospect'
+            when days_since_last_purchase > lost_threshold_days then 'lost'
+            when is_short_history then 'new'
+            when revenue_z_score < -{{ number_var('at_risk_z_threshold') }} then 'at_risk'
+            when baseline_month_count > 0 and baseline_monthly_stddev = 0
+                and trailing_monthly_revenue < baseline_monthly_revenue then 'at_risk'
+            else 'active'
+        end as base_lifecycle_stage
+    from lost_thresholds
+),
+
+lifecycle_stages as (
+    -- like the ranks, the look one snapshot back sorts these few columns, not the wide rows
+    select
+        segment_entity_snapshot_id,
+        lost_threshold_days,
+        base_lifecycle_stage,
+        -- snapshots are numbered backwards: the previous one has the next index
+        lead(base_lifecycle_stage) over (
+            partition by segment_entity_id order by snapshot_index
+        ) as previous_base_lifecycle_stage
+    from base_lifecycle_stages
+),
+
+revenue_ranked as (
+    select
+        joined.*,
+        ranks.revenue_rank,
+        ranks.total_positive_revenue,
+        ranks.cumulative_revenue,
+        ranks.prior_revenue,
+        ranks.total_positive_margin,
+        ranks.cumulative_margin,
+        ranks.prior_margin,
+        lifecycle_stages.lost_threshold_days,
+        lifecycle_stages.base_lifecycle_stage,
+        lifecycle_stages.previous_base_lifecycle_stage
+    from joined
+    inner join ranks
+        on joined.segment_entity_snapshot_id = ranks.segment_entity_snapshot_id
+    inner join lifecycle_stages
+        on joined.segment_entity_snapshot_id = lifecycle_stages.segment_entity_snapshot_id
 ),
 
 shares as (
@@ -121,17 +213,7 @@ shares as (
         case when has_positive_margin then cast(cumulative_margin / total_positive_margin as double) end
             as cumulative_margin_share,
         case when has_positive_margin then cast(prior_margin / total_positive_margin as double) end
-            as prior_margin_share,
-        case
-            when median_purchase_interval_days is null then {{ number_var('lost_max_days') }}
-            else least(
-                {{ number_var('lost_max_days') }},
-                greatest(
-                    {{ number_var('lost_min_days') }},
-                    {{ number_var('lost_interval_multiple') }} * median_purchase_interval_days
-                )
-            )
-        end as lost_threshold_days
+            as prior_margin_share
     from revenue_ranked
 ),
 
@@ -163,20 +245,11 @@ classified as (
             when coefficient_of_variation < {{ number_var('xyz_x_cutoff') }} then 'X'
             when coefficient_of_variation < {{ number_var('xyz_y_cutoff') }} then 'Y'
             else 'Z'
-        end as xyz_class,
-        case
-            when first_purchase_date is null then 'prospect'
-            when days_since_last_purchase > lost_threshold_days then 'lost'
-            when is_short_history then 'new'
-            when revenue_z_score < -{{ number_var('at_risk_z_threshold') }} then 'at_risk'
-            when baseline_month_count > 0 and baseline_monthly_stddev = 0
-                and trailing_monthly_revenue < baseline_monthly_revenue then 'at_risk'
-            else 'active'
-        end as base_lifecycle_stage
+        end as xyz_class
     from shares
 ),
 
-with_previous as (
+with_cells as (
     select
         classified.*,
         case
@@ -184,11 +257,7 @@ with_previous as (
             when xyz_class = 'new' then 'new'
             when xyz_class = 'none' then 'none'
             else abc_class || xyz_class
-        end as abc_xyz_cell,
-        -- snapshots are numbered backwards: the previous one has the next index
-        lead(base_lifecycle_stage) over (
-            partition by segment_entity_id order by snapshot_index
-        ) as previous_base_lifecycle_stage
+        end as abc_xyz_cell
     from classified
 ),
 
@@ -257,7 +326,7 @@ final as (
                 then 'won_back'
             else base_lifecycle_stage
         end as lifecycle_stage
-    from with_previous
+    from with_cells
     where {{ snapshot_table_filter('snapshot_date', plan=snapshot_plan) }}
 )
 
