@@ -175,6 +175,8 @@ class Dbt:
         self.snapshot_decisions: list[dict[str, str]] = []
         #: per command, the snapshot_table models that read the plan from their compiled SQL
         self.plans_read: list[set[str]] = []
+        #: per command, the statements that set DuckDB's threads (macros/duckdb_threads.sql)
+        self.thread_settings: list[list[str]] = []
         with contextlib.chdir(PROJECT):
             res = dbtRunner().invoke(["parse", *self._flags()])
         assert res.success, res.exception
@@ -200,6 +202,7 @@ class Dbt:
         self.decisions.append({})
         self.snapshot_decisions.append({})
         self.plans_read.append(set())
+        self.thread_settings.append([])
         with _environment(env), contextlib.chdir(PROJECT):
             try:
                 res = dbtRunner(manifest=self.manifest, callbacks=[self._listen]).invoke(
@@ -241,6 +244,9 @@ class Dbt:
             ": plan read from its compiled SQL"
         ):
             self.plans_read[-1].add(event.info.msg.partition(": ")[0])
+        elif event.info.name == "SQLQuery" and "threads" in event.data.sql:
+            # the hook's statement, without dbt's /* {...} */ query comment
+            self.thread_settings[-1].append(event.data.sql.rsplit("*/", 1)[-1].strip())
 
 
 def _first_file(landing: Path, entity: str) -> Path:
@@ -531,6 +537,44 @@ def test_a_reusable_table_is_rebuilt_when_anything_it_depends_on_changed(warehou
     _edit_csv(source, lambda rows: rows[:-1])
     assert run(landing_dir=edited) == "rebuilt, input changed: source.kam.landing.activities"
     assert _digest(db, table)[0] == built[0] - 1
+
+
+def test_one_node_at_a_time_runs_the_memory_bound_model_on_one_duckdb_thread(warehouses, tmp_path):
+    inc, full, _, landing, dbt = warehouses
+    db = tmp_path / "kam.duckdb"
+    shutil.copyfile(inc, db)
+    model, table = "int_segment_entity_snapshots", "intermediate.int_segment_entity_snapshots"
+
+    def run(*args):
+        dbt(db, landing, "run", "--select", model, "--full-refresh", *args, whole_chain=False)
+        assert dbt.snapshot_decisions[-1][model].startswith("rebuilt all snapshots, ")
+        return dbt.thread_settings[-1]
+
+    def differing_rows() -> int:
+        # doubles summed by several threads may differ in their last bits, and a standard
+        # deviation from sums of squares magnifies that: doubles within 1e-6, relative
+        con = duckdb.connect()
+        con.execute(f"attach '{db}' as built (read_only); attach '{full}' as ref (read_only)")
+        differs = " or ".join(
+            f"abs(a.{name} - b.{name}) > 1e-6 * greatest(abs(b.{name}), 1)"
+            f" or (a.{name} is null) != (b.{name} is null)"
+            if kind == "DOUBLE"
+            else f"a.{name} is distinct from b.{name}"
+            for name, kind, *_ in con.sql(f"describe ref.{table}").fetchall()
+        )
+        [(n,)] = con.sql(
+            f"select count(*) from built.{table} as a full join ref.{table} as b"
+            f" using (segment_entity_snapshot_id) where {differs}"
+        ).fetchall()
+        con.close()
+        return n
+
+    # one dbt node at a time (KAM_THREADS=1): one DuckDB thread for the query, then every core
+    assert run("--threads", "1") == ["set threads = 1", "reset threads"]
+    assert differing_rows() == 0
+    # several nodes at once: DuckDB's setting, global to the database, is not touched
+    assert run("--threads", "2") == []
+    assert differing_rows() == 0
 
 
 def test_a_group_change_recomputes_the_account_and_both_groups(warehouses, tmp_path):

@@ -15,6 +15,8 @@
 -#}
 {{ config(
     materialized='snapshot_table',
+    pre_hook="{{ one_duckdb_thread() }}",
+    post_hook="{{ every_duckdb_thread() }}",
     snapshot_dated_inputs={
         'int_snapshot_dates': 'snapshot_date',
         'int_segment_periods': 'snapshot_date',
