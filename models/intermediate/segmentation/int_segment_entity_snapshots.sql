@@ -184,11 +184,16 @@ window_totals as (
         sum(revenue_line_count) filter (where is_in_window) as revenue_line_count_window,
         sum(unknown_cost_line_count) filter (where is_in_window) as unknown_cost_line_count_window,
         count(*) filter (where is_in_window and is_purchase_period) as purchase_month_count_window,
-        sum(cast(net_revenue as double)) filter (where is_in_window) as window_revenue_sum,
-        sum(cast(net_revenue as double) ^ 2) filter (where is_in_window) as window_revenue_sum_squares,
-        sum(cast(net_revenue as double)) filter (where is_trailing) as trailing_revenue_sum,
-        sum(cast(net_revenue as double)) filter (where is_baseline) as baseline_revenue_sum,
-        sum(cast(net_revenue as double) ^ 2) filter (where is_baseline) as baseline_revenue_sum_squares
+        -- exact decimal sums: doubles summed by several threads came out in a different order, and
+        -- so different last bits, from one build to the next (one row in six at 150k accounts);
+        -- squares in 38 digits, as 18 overflow
+        sum(net_revenue) filter (where is_in_window) as window_revenue_sum,
+        sum(cast(net_revenue as decimal(38, 4)) * cast(net_revenue as decimal(38, 4))) filter (where is_in_window)
+            as window_revenue_sum_squares,
+        sum(net_revenue) filter (where is_trailing) as trailing_revenue_sum,
+        sum(net_revenue) filter (where is_baseline) as baseline_revenue_sum,
+        sum(cast(net_revenue as decimal(38, 4)) * cast(net_revenue as decimal(38, 4))) filter (where is_baseline)
+            as baseline_revenue_sum_squares
     from entity_periods
     group by segment_entity_id, snapshot_index
 ),
@@ -260,25 +265,31 @@ series_lengths as (
     from joined
 ),
 
+-- months without a row count as zero revenue: each series is divided by its month count. The
+-- deviation comes from exact sums: n * sum(x^2) - sum(x)^2 is n^2 times the variance, exactly zero
+-- for a flat series (taken in doubles, the same difference can cancel to rounding noise)
 statistics as (
     select
         series_lengths.*,
-        case when xyz_month_count > 0 then window_revenue_sum / xyz_month_count end as monthly_revenue_mean,
+        case when xyz_month_count > 0 then cast(window_revenue_sum as double) / xyz_month_count end
+            as monthly_revenue_mean,
         case
             when xyz_month_count > 0
-                then sqrt(greatest(
-                    window_revenue_sum_squares / xyz_month_count - (window_revenue_sum / xyz_month_count) ^ 2, 0
-                ))
+                then sqrt(greatest(cast(
+                    xyz_month_count * window_revenue_sum_squares - window_revenue_sum * window_revenue_sum
+                    as double
+                ), 0)) / xyz_month_count
         end as monthly_revenue_stddev,
-        trailing_revenue_sum / {{ number_var('snapshot_interval_months') }} as trailing_monthly_revenue,
-        case when baseline_month_count > 0 then baseline_revenue_sum / baseline_month_count end
+        cast(trailing_revenue_sum as double) / {{ number_var('snapshot_interval_months') }}
+            as trailing_monthly_revenue,
+        case when baseline_month_count > 0 then cast(baseline_revenue_sum as double) / baseline_month_count end
             as baseline_monthly_revenue,
         case
             when baseline_month_count > 0
-                then sqrt(greatest(
-                    baseline_revenue_sum_squares / baseline_month_count
-                    - (baseline_revenue_sum / baseline_month_count) ^ 2, 0
-                ))
+                then sqrt(greatest(cast(
+                    baseline_month_count * baseline_revenue_sum_squares - baseline_revenue_sum * baseline_revenue_sum
+                    as double
+                ), 0)) / baseline_month_count
         end as baseline_monthly_stddev
     from series_lengths
 ),
