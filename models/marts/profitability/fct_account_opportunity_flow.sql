@@ -85,7 +85,10 @@ flow_by_account as (
         count(*) filter (where is_open_at_as_of) as open_count,
         sum(amount) filter (where is_open_at_as_of) as open_amount,
         sum(discount_amount) filter (where is_won_in_window) as won_discount_amount,
-        avg(discount_amount / amount) filter (where is_won_in_window and amount > 0) as average_won_discount_share,
+        -- each share to 18 decimals, finer than a double holds it, so the mean is of exact sums and
+        -- does not change in its last bits with the order the rows arrive in
+        avg(cast(discount_amount / amount as decimal(38, 18))) filter (where is_won_in_window and amount > 0)
+            as average_won_discount_share,
         count(*) filter (
             where is_won_in_window and amount > 0
             and discount_amount / amount > {{ number_var('price_competition_discount_share') }}

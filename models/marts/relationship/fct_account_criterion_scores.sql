@@ -81,9 +81,11 @@ weighted as (
         score_criteria.source,
         score_criteria.weight,
         case when unpivoted.score is not null then score_criteria.weight else 0 end as measured_weight,
-        sum(case when unpivoted.score is not null then score_criteria.weight else 0 end) over (
-            partition by unpivoted.account_id, score_criteria.family
-        ) as family_measured_weight
+        -- added up as exact decimals: doubles added in whatever order the rows arrive gave other
+        -- last bits from one build to the next
+        cast(sum(
+            case when unpivoted.score is not null then cast(score_criteria.weight as decimal(38, 18)) else 0 end
+        ) over (partition by unpivoted.account_id, score_criteria.family) as double) as family_measured_weight
     from unpivoted
     inner join score_criteria
         on unpivoted.criterion_code = score_criteria.criterion_code

@@ -98,7 +98,9 @@ networks as (
     select
         accounts.owner_rep_id,
         count(distinct accounts.account_id) as account_count,
-        avg(network_scores.score) as network_score
+        -- the mean of exact sums (scores to 18 decimals, finer than a double holds them): a mean of
+        -- doubles changes in its last bits with the order the rows arrive in
+        avg(cast(network_scores.score as decimal(38, 18))) as network_score
     from accounts
     left join network_scores
         on accounts.account_id = network_scores.account_id
