@@ -6,7 +6,9 @@
     max(net revenue, 0) / annual potential, capped at 1, null when the potential is unknown or
     not positive (a test reconciles the current snapshot with fct_account_segments). A window that starts before the first sale in
     the data is not covered (is_sales_window_covered false): its measures would be understated,
-    so the QRC leaves them out instead of scoring them low.
+    so the QRC leaves them out instead of scoring them low. Months with a purchase, the last
+    purchase and the start of the history read the daily revenue of int_segment_entity_days;
+    only the product families need the lines themselves.
 -#}
 with spine as (
     select
@@ -31,15 +33,26 @@ segment_history as (
     from {{ ref('fct_account_segment_history') }}
 ),
 
+-- revenue per account and day as the segmentation already sums it from fct_sales_lines (net
+-- revenue counts revenue lines only), so the lines are not grouped by day a second time here
+account_days as (
+    select
+        entity_id as account_id,
+        sales_date as invoice_date,
+        net_revenue
+    from {{ ref('int_segment_entity_days') }}
+    where entity_level = 'account'
+),
+
 sales_lines as (
     select
         account_id,
         invoice_date,
         line_category,
         product_family,
-        is_revenue_line,
         net_revenue
     from {{ ref('fct_sales_lines') }}
+    where is_revenue_line
 ),
 
 products as (
@@ -49,25 +62,15 @@ products as (
     from {{ ref('dim_products') }}
 ),
 
-sales_history as (
-    select min(invoice_date) as sales_history_start_date
-    from sales_lines
-),
-
 catalogue as (
     select count(distinct product_family) as catalogue_family_count
     from products
     where not is_non_product
 ),
 
-daily_revenue as (
-    select
-        account_id,
-        invoice_date,
-        sum(net_revenue) as net_revenue
-    from sales_lines
-    where is_revenue_line
-    group by account_id, invoice_date
+sales_history as (
+    select min(invoice_date) as sales_history_start_date
+    from account_days
 ),
 
 -- goods and services only: postage or fee lines are not a product family bought
@@ -78,23 +81,30 @@ daily_family_revenue as (
         product_family,
         sum(net_revenue) as net_revenue
     from sales_lines
-    where is_revenue_line
-        and line_category in ('product', 'service')
+    where
+        line_category in ('product', 'service')
         and product_family is not null
     group by account_id, invoice_date, product_family
 ),
 
+-- months counted back from the snapshot date, so a mid-month as-of date still has window_months buckets
+purchase_month_buckets as (
+    select distinct
+        spine.account_snapshot_id,
+        date_sub('month', account_days.invoice_date, spine.snapshot_date) as months_back
+    from spine
+    inner join account_days
+        on spine.account_id = account_days.account_id
+        and account_days.invoice_date between spine.window_start_date and spine.snapshot_date
+    where account_days.net_revenue > 0
+),
+
 purchase_months as (
     select
-        spine.account_snapshot_id,
-        -- months counted back from the snapshot date, so a mid-month as-of date still has window_months buckets
-        count(distinct date_sub('month', daily_revenue.invoice_date, spine.snapshot_date))
-            filter (where daily_revenue.net_revenue > 0) as purchase_month_count
-    from spine
-    inner join daily_revenue
-        on spine.account_id = daily_revenue.account_id
-        and daily_revenue.invoice_date between spine.window_start_date and spine.snapshot_date
-    group by spine.account_snapshot_id
+        account_snapshot_id,
+        count(*) as purchase_month_count
+    from purchase_month_buckets
+    group by account_snapshot_id
 ),
 
 window_families as (
@@ -121,7 +131,7 @@ purchase_days as (
     select
         account_id,
         invoice_date
-    from daily_revenue
+    from account_days
     where net_revenue > 0
 ),
 
