@@ -31,7 +31,7 @@ size from os.wait4), and reports the median, min and max over the runs:
 
 Results: bench_results/<scale>-<timestamp>.json (machine-readable) and a table on stdout with
 the ratios against the targets of issue 8 (PASS/MISS with the margin). DuckDB resources are set
-from the machine (threads = cores; memory limit = half the RAM, at most 8 GiB; temp directory
+from the machine (threads = cores; memory limit = half the RAM, at most 8 GB; temp directory
 bench_results/tmp/<scale>) and written in the results.
 """
 
@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from kam.contract import PROJECT_DIR
+from kam.machine import default_memory_limit, machine_memory_bytes
 
 BENCH_DIR = PROJECT_DIR / "bench_results"
 GIB = 1024**3
@@ -160,14 +161,14 @@ def load_average() -> list[float]:
 
 
 def resources(scale: str) -> dict[str, Any]:
-    """DuckDB threads and memory from the machine: every core; half the RAM, at most 8 GB (the
-    project's default KAM_MEMORY_LIMIT), at every scale. The large scale once had 10 GB: with
+    """DuckDB threads and memory from the machine: every core; the memory limit every build gets
+    by default (kam/machine.py: half the RAM, at most 8 GB), at every scale, whatever
+    KAM_MEMORY_LIMIT says in this shell. The large scale once had 10 GB: with
     6 GB, committing the 61M-line fct_sales_lines and its primary-key index failed ("failed to
     pin block", 2026-11-22); that index is gone (decision log 36), and with 10 GB the whole
     build peaked at 13.26 GiB, above the 12 GiB target (2026-11-24). Spill to disk in
     bench_results/tmp/<scale>."""
-    ram = _meminfo_bytes() or 16 * GIB
-    memory_gib = max(1, min(8, int(ram / GIB / 2)))
+    limit = default_memory_limit(machine_memory_bytes() or _meminfo_bytes() or 16 * GIB)
     cores = os.cpu_count() or 2
     return {
         "threads": cores,
@@ -176,7 +177,7 @@ def resources(scale: str) -> dict[str, Any]:
         # memory limit together (2026-11-23: int_segment_entity_periods and
         # fct_account_profitability, 9.3/9.3 GiB), so one node at a time there.
         "dbt_threads": 1 if scale == "large" else cores,
-        "memory_limit": f"{memory_gib}GB",
+        "memory_limit": limit,
         "temp_dir": str(BENCH_DIR / "tmp" / scale),
     }
 

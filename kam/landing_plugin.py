@@ -33,8 +33,10 @@ from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt.adapters.duckdb.utils import SourceConfig
+from dbt_common.exceptions import DbtRuntimeError
 
 from kam.landing import LandingReader, clear_digest_cache, create_load_log
+from kam.machine import apply_memory_limit
 
 # dbt runs models on several threads; loads share the load log, so they take turns.
 _LOAD_LOCK = threading.Lock()
@@ -79,6 +81,11 @@ class Plugin(BasePlugin):
 
     def configure_connection(self, conn) -> None:
         self._conn = conn
+        # once per process: the limit is global to the database (kam/machine.py)
+        try:
+            apply_memory_limit(conn)
+        except ValueError as exc:  # a bad KAM_MEMORY_LIMIT: dbt prints the message, no traceback
+            raise DbtRuntimeError(str(exc)) from None
         create_load_log(conn)
         _create_state(conn)
         # Every landing table exists from the start, empty and with the contract's columns, so

@@ -994,6 +994,16 @@ def test_a_build_out_of_memory_says_which_settings_to_change(tmp_path, demo_land
     assert "Fix the data or the model" not in stderr
 
 
+def test_a_memory_limit_that_is_not_a_size_stops_with_a_clear_message(tmp_path, demo_landing):
+    rc, output, stderr = _user_build(
+        tmp_path, demo_landing, "--models-only", KAM_MEMORY_LIMIT="lots"
+    )
+    assert rc != 0
+    assert TRACEBACK not in output
+    assert "KAM_MEMORY_LIMIT='lots' is not a memory size" in output
+    assert "dbt build stopped" in stderr
+
+
 def test_a_full_disk_says_where_duckdb_writes_and_how_much_is_free(tmp_path, monkeypatch):
     from kam import cli
 

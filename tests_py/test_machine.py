@@ -1,0 +1,76 @@
+"""DuckDB's memory limit from the machine (kam/machine.py), and its wiring into every dbt
+connection (the landing plugin)."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from kam import machine
+from kam.landing_plugin import Plugin
+
+GIB = 1024**3
+
+
+@pytest.mark.parametrize(
+    ("memory", "expected"),
+    [
+        (1 * GIB, "1GB"),  # never below 1 GB
+        (3 * GIB, "1GB"),
+        (8 * GIB, "4GB"),  # half of a laptop
+        (int(23.5 * GIB), "8GB"),  # the benchmark machine: the 8 GB ceiling
+        (64 * GIB, "8GB"),
+        (None, None),  # unknown memory: DuckDB's own default
+        (0, None),
+    ],
+)
+def test_the_default_limit_is_half_the_memory_between_1_and_8_gb(memory, expected):
+    assert machine.default_memory_limit(memory) == expected
+
+
+def test_a_container_limit_below_the_physical_memory_wins(tmp_path):
+    v2, v1 = tmp_path / "memory.max", tmp_path / "memory.limit_in_bytes"
+    v2.write_text(f"{2 * GIB}\n")
+    v1.write_text("max\n")  # no limit: ignored
+    assert machine.machine_memory_bytes((v2, v1)) == 2 * GIB
+    physical = machine.machine_memory_bytes(())
+    assert physical and physical > 0
+    huge = tmp_path / "huge"
+    huge.write_text(str(2**63 - 4096))  # cgroup v1 without a limit
+    assert machine.machine_memory_bytes((huge, tmp_path / "missing")) == physical
+
+
+def test_kam_memory_limit_overrides_the_default():
+    assert machine.memory_limit({"KAM_MEMORY_LIMIT": "6GB"}) == "6GB"
+    assert machine.memory_limit({"KAM_MEMORY_LIMIT": " 512 MB "}) == "512MB"
+    assert machine.memory_limit({"KAM_MEMORY_LIMIT": "1.5GiB"}) == "1.5GiB"
+    default = machine.default_memory_limit(machine.machine_memory_bytes())
+    assert machine.memory_limit({}) == default
+    assert machine.memory_limit({"KAM_MEMORY_LIMIT": ""}) == default
+
+
+@pytest.mark.parametrize("value", ["lots", "8", "GB", "8 gigs", "8GB'; drop table x; --"])
+def test_a_value_that_is_not_a_size_is_refused_by_name(value):
+    with pytest.raises(ValueError, match=r"KAM_MEMORY_LIMIT=.* is not a memory size"):
+        machine.memory_limit({"KAM_MEMORY_LIMIT": value})
+
+
+def _limit(conn) -> str:
+    return conn.sql("select current_setting('memory_limit')").fetchall()[0][0]
+
+
+def test_every_dbt_connection_gets_the_limit(tmp_path, monkeypatch):
+    # the landing plugin is what dbt-duckdb calls when it opens the warehouse
+    plugin = Plugin("kam", {"landing_dir": str(tmp_path)})
+    monkeypatch.setenv("KAM_MEMORY_LIMIT", "3GB")
+    conn = duckdb.connect()
+    plugin.configure_connection(conn)
+    assert _limit(conn) == "2.7 GiB"  # DuckDB shows 3 GB in GiB
+    assert _limit(conn.cursor()) == "2.7 GiB"  # global: every cursor (model) shares it
+
+    monkeypatch.delenv("KAM_MEMORY_LIMIT")
+    default = machine.default_memory_limit(machine.machine_memory_bytes())
+    conn = duckdb.connect()
+    plugin.configure_connection(conn)
+    expected = duckdb.connect(config={"memory_limit": default})
+    assert _limit(conn) == _limit(expected)
