@@ -35,6 +35,7 @@ import time
 from pathlib import Path
 
 from kam.contract import PROJECT_DIR, contract_markdown
+from kam.machine import memory_limit
 
 DEFAULT_DB = "warehouse/kam.duckdb"  # the published warehouse
 DEV_DB = "warehouse/dev/kam.duckdb"  # development builds (plain `dbt build` too)
@@ -176,7 +177,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     # DuckDB creates only the last level of its spill folder, and only once it spills: a
     # missing parent would stop a long build late
     _spill_dir().mkdir(parents=True, exist_ok=True)
-    say(f"dbt build into {db} (landing: {landing_dir()})")
+    try:
+        limit = memory_limit() or "DuckDB's own (80% of the memory)"
+    except ValueError as exc:
+        return fail(str(exc))
+    say(
+        f"dbt build into {db} (landing: {landing_dir()}; DuckDB memory limit {limit}, "
+        f"spill folder {_spill_dir()}; {os.environ.get('KAM_THREADS') or 2} dbt threads)"
+    )
     dbt_args = ["build"]
     if getattr(args, "empty", False):
         dbt_args.append("--empty")

@@ -74,3 +74,12 @@ def test_every_dbt_connection_gets_the_limit(tmp_path, monkeypatch):
     plugin.configure_connection(conn)
     expected = duckdb.connect(config={"memory_limit": default})
     assert _limit(conn) == _limit(expected)
+
+
+def test_a_plain_dbt_build_with_a_bad_limit_gets_dbt_s_own_error(tmp_path, monkeypatch):
+    # a dbt error (printed as a message) rather than a ValueError (printed with a traceback)
+    from dbt_common.exceptions import DbtRuntimeError
+
+    monkeypatch.setenv("KAM_MEMORY_LIMIT", "lots")
+    with pytest.raises(DbtRuntimeError, match="KAM_MEMORY_LIMIT='lots' is not a memory size"):
+        Plugin("kam", {"landing_dir": str(tmp_path)}).configure_connection(duckdb.connect())
