@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from kam.contract import PROJECT_DIR
-from kam.machine import default_memory_limit, machine_memory_bytes
+from kam.machine import CEILING_GB, default_memory_limit, machine_memory_bytes
 
 BENCH_DIR = PROJECT_DIR / "bench_results"
 GIB = 1024**3
@@ -168,7 +168,8 @@ def resources(scale: str) -> dict[str, Any]:
     pin block", 2026-11-22); that index is gone (decision log 36), and with 10 GB the whole
     build peaked at 13.26 GiB, above the 12 GiB target (2026-11-24). Spill to disk in
     bench_results/tmp/<scale>."""
-    limit = default_memory_limit(machine_memory_bytes() or _meminfo_bytes() or 16 * GIB)
+    # a concrete value for the results file, even where the machine's memory cannot be read
+    limit = default_memory_limit(machine_memory_bytes()) or f"{CEILING_GB}GB"
     cores = os.cpu_count() or 2
     return {
         "threads": cores,
