@@ -29,6 +29,7 @@ import contextlib
 import json
 import os
 import threading
+from pathlib import Path
 from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
@@ -61,6 +62,28 @@ def _invocation_id() -> str:
         return ""
 
 
+def create_folders(db_path: str, temp_dir: str | None) -> None:
+    """Create the folders the warehouse file and DuckDB's spill folder go in. DuckDB creates
+    neither a database file's folder nor a spill folder's parents, so a plain `dbt build` in a
+    fresh clone (no warehouse/dev yet) or into a new KAM_DUCKDB_PATH stopped with DuckDB's
+    traceback. In-memory and remote databases have no folder. Raises DbtRuntimeError (a
+    message, no traceback) when a folder cannot be created."""
+    folders = []
+    if db_path and db_path != ":memory:" and ":" not in db_path.split("/", 1)[0]:
+        folders.append(Path(db_path).parent)
+    if temp_dir:
+        folders.append(Path(temp_dir))
+    for folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DbtRuntimeError(
+                f"cannot create the folder {str(folder)!r} for the warehouse ({exc.strerror}): "
+                "set KAM_DUCKDB_PATH (the warehouse file) or KAM_TEMP_DIR (the spill folder) to "
+                "a place this user can write"
+            ) from None
+
+
 def _create_state(conn) -> None:
     conn.execute("create schema if not exists landing")
     conn.execute(
@@ -78,6 +101,10 @@ class Plugin(BasePlugin):
         self._conn = None
         self._keep: list[Any] = []
         self._digests_for = None
+
+    def update_connection_config(self, creds, config: dict[str, Any]) -> None:
+        # called by dbt-duckdb just before it opens the database file
+        create_folders(str(creds.path or ""), config.get("temp_directory"))
 
     def configure_connection(self, conn) -> None:
         self._conn = conn

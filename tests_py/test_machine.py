@@ -1,13 +1,16 @@
 """DuckDB's memory limit from the machine (kam/machine.py), and its wiring into every dbt
-connection (the landing plugin)."""
+connection (the landing plugin); the folders the plugin creates before dbt opens the warehouse."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from kam import machine
-from kam.landing_plugin import Plugin
+from kam.landing_plugin import Plugin, create_folders
+from tests_py.conftest import run_dbt
 
 GIB = 1024**3
 
@@ -83,3 +86,51 @@ def test_a_plain_dbt_build_with_a_bad_limit_gets_dbt_s_own_error(tmp_path, monke
     monkeypatch.setenv("KAM_MEMORY_LIMIT", "lots")
     with pytest.raises(DbtRuntimeError, match="KAM_MEMORY_LIMIT='lots' is not a memory size"):
         Plugin("kam", {"landing_dir": str(tmp_path)}).configure_connection(duckdb.connect())
+
+
+def test_the_warehouse_and_spill_folders_are_created_before_duckdb_opens_them(tmp_path):
+    db = tmp_path / "new" / "dev" / "kam.duckdb"
+    spill = tmp_path / "spill" / "deep" / "tmp"
+    create_folders(str(db), str(spill))
+    assert db.parent.is_dir() and spill.is_dir()
+    assert not db.exists()  # the file is DuckDB's to create
+    create_folders(str(db), str(spill))  # already there: nothing to do
+    for no_folder in (":memory:", "md:kam", "s3://bucket/kam.duckdb"):
+        create_folders(no_folder, None)  # nothing to create, nothing raised
+    assert not list(Path.cwd().glob("md:*")) and not (Path.cwd() / "s3:").exists()
+
+
+def test_a_folder_that_cannot_be_created_stops_with_a_message(tmp_path):
+    from dbt_common.exceptions import DbtRuntimeError
+
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    with pytest.raises(DbtRuntimeError, match=r"cannot create the folder .*KAM_DUCKDB_PATH"):
+        create_folders(str(blocker / "dev" / "kam.duckdb"), None)
+
+
+def test_a_plain_dbt_command_builds_into_a_folder_that_does_not_exist_yet(tmp_path):
+    # a fresh clone has no warehouse/dev: the profile's default file sits in a folder dbt must
+    # not expect to exist (before, DuckDB stopped dbt with an IO Error traceback)
+    db = tmp_path / "fresh" / "dev" / "kam.duckdb"
+    spill = tmp_path / "spill" / "nested" / "tmp"
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    env = {
+        "KAM_DUCKDB_PATH": str(db),
+        "KAM_TEMP_DIR": str(spill),
+        "KAM_LANDING_DIR": str(landing),
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
+    }
+    # a one-row model that needs no data once the as-of date is given
+    proc = run_dbt(
+        ["run", "--select", "int_snapshot_dates", "--vars", "{as_of_date: 2025-06-30}"],
+        env,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert db.is_file() and spill.is_dir()
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.sql("select count(*) from intermediate.int_snapshot_dates").fetchall()[0][0] > 0
