@@ -25,7 +25,7 @@
 {#- Return numeric var `name`, stopping the build with a clear message if it is not a number. -#}
 {% macro number_var(name) -%}
     {%- set value = var(name) -%}
-    {%- if value is none or not modules.re.fullmatch('-?[0-9]+(\.[0-9]+)?', value | string | trim) -%}
+    {%- if value is none or not modules.re.fullmatch('-?[0-9]+([.][0-9]+)?', value | string | trim) -%}
         {{ exceptions.raise_compiler_error("var " ~ name ~ " must be a number, got: " ~ (value | string | truncate(40))) }}
     {%- endif -%}
     {{- value | string | trim -}}
