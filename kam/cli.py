@@ -173,8 +173,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             "place, readers may have it open. Run `python -m kam publish` (build, test, validate, "
             "then switch), or set KAM_DUCKDB_PATH to a scratch file for a development build."
         )
-    # the warehouse's and the spill folder's folders: created by the landing plugin when dbt
-    # opens the database (kam/landing_plugin.py create_folders), for a plain dbt command too
+    # the warehouse file's folder and the spill folder are created by the landing plugin when
+    # dbt opens the database (kam/landing_plugin.py create_folders), for a plain dbt command too
     try:
         limit = memory_limit() or "DuckDB's own (80% of the memory)"
     except ValueError as exc:
