@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -89,9 +90,14 @@ def dbt_invoke(args: list[str]) -> tuple[bool, object]:
 
 def _problem(message: object) -> str:
     """The line of a dbt error that states the problem: not the 'Compilation Error in model x'
-    header, nor the '> in macro' / '> called by' trace, nor the 'compiled code at' pointer."""
+    header nor a nested one ('Database Error', then 'Runtime Error'), nor the '> in macro' /
+    '> called by' trace, nor the 'compiled code at' pointer."""
     lines = [ln.strip() for ln in str(message or "").strip().splitlines() if ln.strip()]
-    body = [ln for ln in lines[1:] if not ln.startswith((">", "compiled code at"))]
+    body = [
+        ln
+        for ln in lines[1:]
+        if not ln.startswith((">", "compiled code at")) and not re.fullmatch(r"\w+ Error", ln)
+    ]
     return body[0] if body else (lines[0] if lines else "")
 
 

@@ -28,10 +28,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import threading
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt.adapters.duckdb.utils import SourceConfig
 from dbt_common.exceptions import DbtRuntimeError
@@ -236,4 +238,41 @@ def _install() -> None:
     LocalEnvironment.load_source = load_source
 
 
+def lock_message(path: str, error: str) -> str:
+    """What to do when another process holds the warehouse file (DuckDB's lock error)."""
+    holder = re.search(r"Conflicting lock is held in (.*?)(?:\. |$)", error)
+    who = f", held by {holder.group(1)}" if holder else ""
+    return (
+        f"the warehouse file {path} is open in another process{who}. DuckDB lets one process "
+        "write a file, and none while another process has it open, even read-only. Close that "
+        "connection (a notebook, a SQL client, another dbt run) and run again, or build into "
+        "another file with KAM_DUCKDB_PATH. Readers who keep a warehouse open should read the "
+        "published one (python -m kam publish), which a build never writes in place."
+    )
+
+
+def _install_lock_message() -> None:
+    """Wrap dbt-duckdb's database opening so that a file held by another process stops the
+    command with lock_message instead of DuckDB's IO Error and a traceback."""
+    try:
+        from dbt.adapters.duckdb.environments import Environment
+    except ImportError:  # another dbt-duckdb layout: DuckDB's own error stays
+        return
+    original = Environment.initialize_db
+    if getattr(original, "_kam_wrapped", False):
+        return
+
+    def initialize_db(cls, creds, plugins=None):
+        try:
+            return original.__func__(cls, creds, plugins)
+        except duckdb.IOException as exc:
+            if "Could not set lock" not in str(exc):
+                raise
+            raise DbtRuntimeError(lock_message(str(creds.path), str(exc))) from None
+
+    initialize_db._kam_wrapped = True  # type: ignore[attr-defined]
+    Environment.initialize_db = classmethod(initialize_db)
+
+
 _install()
+_install_lock_message()

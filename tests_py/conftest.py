@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -58,6 +59,29 @@ def run_dbt(
             f"dbt {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}"
         )
     return proc
+
+
+_HOLD = (
+    "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
+    "print('open', flush=True); sys.stdin.read()"
+)
+
+
+@contextlib.contextmanager
+def held_open(db: Path):
+    """Another process (an analyst's notebook) holding `db` open read-only while the block
+    runs; yields its PID."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        yield holder.pid
+    finally:
+        holder.communicate("")
 
 
 def build_env(tmp: Path, landing: Path, mapping: str | None = None) -> dict[str, str]:

@@ -67,6 +67,7 @@ user command in a subprocess, since its output is what the user reads.
 | the ERROR summary of `kam build` | should name the problem |
 | DuckDB out of memory, real `kam build` (KAM_MEMORY_LIMIT=4MB) | stops: names the KAM_* settings |
 | a full disk (DuckDB's message) | stops: names the spill folder and its free space |
+| warehouse file open in another process, real `kam build` | stops: who holds it, what to do |
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from kam.inprocess import InProcessBuilder
@@ -90,7 +92,7 @@ from tests_py.badinput_cases import (
     sales_file,
     table_csv,
 )
-from tests_py.conftest import build_env, run_kam
+from tests_py.conftest import build_env, held_open, run_kam
 
 F = "sales_lines.csv"
 N_BASE = len(BASE_ROWS)
@@ -1001,6 +1003,20 @@ def test_a_memory_limit_that_is_not_a_size_stops_with_a_clear_message(tmp_path, 
     assert rc != 0
     assert TRACEBACK not in output
     assert "ERROR: KAM_MEMORY_LIMIT='lots' is not a memory size" in stderr
+
+
+def test_a_warehouse_file_open_in_another_process_stops_with_what_to_do(tmp_path, demo_landing):
+    # an analyst's notebook holding the development file, even read-only, locks out every writer
+    db = tmp_path / "kam.duckdb"
+    duckdb.connect(str(db)).close()
+    with held_open(db) as pid:
+        rc, output, stderr = _user_build(tmp_path, demo_landing, "--models-only")
+    assert rc != 0
+    assert TRACEBACK not in output
+    assert "IO Error" not in output  # DuckDB's words are replaced by what to do
+    assert f"ERROR: dbt build stopped: the warehouse file {db} is open in another process" in stderr
+    assert f"(PID {pid})" in stderr
+    assert "KAM_DUCKDB_PATH" in stderr
 
 
 def test_a_full_disk_says_where_duckdb_writes_and_how_much_is_free(tmp_path, monkeypatch):

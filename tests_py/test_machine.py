@@ -1,5 +1,6 @@
 """DuckDB's memory limit from the machine (kam/machine.py), and its wiring into every dbt
-connection (the landing plugin); the folders the plugin creates before dbt opens the warehouse."""
+connection (the landing plugin); the folders the plugin creates before dbt opens the warehouse,
+and what dbt says when another process holds the file."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import duckdb
 import pytest
 
 from kam import machine
-from kam.landing_plugin import Plugin, create_folders
-from tests_py.conftest import run_dbt
+from kam.landing_plugin import Plugin, create_folders, lock_message
+from tests_py.conftest import held_open, run_dbt
 
 GIB = 1024**3
 
@@ -134,3 +135,44 @@ def test_a_plain_dbt_command_builds_into_a_folder_that_does_not_exist_yet(tmp_pa
     assert db.is_file() and spill.is_dir()
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.sql("select count(*) from intermediate.int_snapshot_dates").fetchall()[0][0] > 0
+
+
+def test_the_lock_message_names_the_holder_and_what_to_do():
+    duckdb_says = (
+        'IO Error: Could not set lock on file "/w/kam.duckdb": Conflicting lock is held in '
+        "/usr/bin/python3.11 (PID 4242). However, you would be able to open this database in "
+        "read-only mode"
+    )
+    message = lock_message("/w/kam.duckdb", duckdb_says)
+    assert message.startswith(
+        "the warehouse file /w/kam.duckdb is open in another process, held by "
+        "/usr/bin/python3.11 (PID 4242). DuckDB lets one process write"
+    )
+    assert "KAM_DUCKDB_PATH" in message and "python -m kam publish" in message
+    # DuckDB's wording changed: the message still says what to do, without a holder
+    assert lock_message("/w/kam.duckdb", "IO Error: Could not set lock").startswith(
+        "the warehouse file /w/kam.duckdb is open in another process. DuckDB"
+    )
+
+
+def test_a_plain_dbt_command_on_a_file_another_process_holds_says_so(tmp_path):
+    db = tmp_path / "kam.duckdb"
+    duckdb.connect(str(db)).close()
+    env = {
+        "KAM_DUCKDB_PATH": str(db),
+        "KAM_TEMP_DIR": str(tmp_path / "spill"),
+        "KAM_LANDING_DIR": str(tmp_path),
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
+    }
+    with held_open(db) as pid:
+        proc = run_dbt(
+            ["run", "--select", "int_snapshot_dates", "--vars", "{as_of_date: 2025-06-30}"],
+            env,
+            check=False,
+        )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "Traceback" not in output and "IO Error" not in output
+    assert f"the warehouse file {db} is open in another process" in output
+    assert f"(PID {pid})" in output
