@@ -176,3 +176,24 @@ def test_a_plain_dbt_command_on_a_file_another_process_holds_says_so(tmp_path):
     assert "Traceback" not in output and "IO Error" not in output
     assert f"the warehouse file {db} is open in another process" in output
     assert f"(PID {pid})" in output
+
+
+@pytest.mark.parametrize("threads", ["abc", "0"])
+def test_kam_threads_that_is_not_a_count_stops_dbt_with_a_sentence(tmp_path, threads):
+    # before, dbt's thread pool refused it with a ValueError and a traceback
+    env = {
+        "KAM_THREADS": threads,
+        "KAM_DUCKDB_PATH": str(tmp_path / "kam.duckdb"),
+        "KAM_LANDING_DIR": str(tmp_path),
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
+    }
+    proc = run_dbt(
+        ["run", "--select", "int_snapshot_dates", "--vars", "{as_of_date: 2025-06-30}"],
+        env,
+        check=False,
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "Traceback" not in output
+    assert f"KAM_THREADS must be a whole number of at least 1, not {threads}" in output
