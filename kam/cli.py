@@ -101,6 +101,22 @@ def _problem(message: object) -> str:
     return body[0] if body else (lines[0] if lines else "")
 
 
+def _vars_problem(text: str) -> str | None:
+    """Why dbt cannot read `--vars` as YAML, in a sentence; None when it can. (dbt itself stops
+    with a Python traceback on, for example, an impossible date: YAML reads 2025-13-45 as one.)"""
+    import yaml
+
+    try:
+        yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0]
+        return (
+            f"--vars {text!r} cannot be read as YAML ({first}): write {{name: value, ...}}, "
+            "dates as a real YYYY-MM-DD, e.g. --vars '{as_of_date: 2025-06-30}'"
+        )
+    return None
+
+
 def _failed_nodes(res) -> list[str]:
     out = []
     result = getattr(res, "result", None)
@@ -200,6 +216,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         # build, so production builds leave them to CI (dbt's own advice); data tests all run
         dbt_args += ["--exclude-resource-type", "unit_test"]
     if getattr(args, "vars", None):
+        if problem := _vars_problem(args.vars):
+            return fail(problem)
         dbt_args += ["--vars", args.vars]
     ok, res = dbt_invoke(dbt_args)
     if not ok:

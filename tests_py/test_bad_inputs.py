@@ -58,6 +58,7 @@ user command in a subprocess, since its output is what the user reads.
 | missing required entity | build stops: "Required entity 'sales_lines' has no file ..." |
 | every row-level case in one file, with dbt's data tests | build and all its tests pass |
 | var as_of_date with SQL (subprocess) | stops: "var as_of_date must be a date written YYYY-MM-DD" |
+| --vars YAML cannot read (2025-13-45; subprocess) | stops before dbt: "cannot be read as YAML" |
 | numeric var abc_a_cutoff = text (subprocess) | stops: "var abc_a_cutoff must be a number" |
 | numeric var max_future_days = text | stops: "var max_future_days must be a number" |
 | var min_valid_date with SQL, as_of_date set (subprocess) | stops: "var min_valid_date must be" |
@@ -865,6 +866,19 @@ def user_build_with_sql_in_as_of_date(tmp_path_factory):
     landing.mkdir()
     (landing / F).write_text(sales_csv(), encoding="utf-8")
     return _user_build(tmp, landing, "--vars", '{as_of_date: "2024-01-01; drop table x"}')
+
+
+def test_vars_that_are_not_yaml_stop_before_dbt_with_a_sentence(tmp_path):
+    # YAML reads 2025-13-45 as a date and fails; dbt stops on it with a Python traceback
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    for bad, why in (("{as_of_date: 2025-13-45}", "month must be in 1..12"),
+                     ("{as_of_date: [2025", "while parsing a flow sequence")):  # fmt: skip
+        rc, output, stderr = _user_build(tmp_path, landing, "--vars", bad)
+        assert rc != 0
+        assert TRACEBACK not in output
+        assert f"ERROR: --vars {bad!r} cannot be read as YAML ({why})" in stderr
+        assert "Running with dbt" not in output  # stopped before dbt started
 
 
 def test_as_of_date_var_with_sql_stops_with_a_clear_message(user_build_with_sql_in_as_of_date):
