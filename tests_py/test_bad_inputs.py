@@ -60,6 +60,7 @@ user command in a subprocess, since its output is what the user reads.
 | var as_of_date with SQL (subprocess) | stops: "var as_of_date must be a date written YYYY-MM-DD" |
 | --vars YAML cannot read (2025-13-45; subprocess) | stops before dbt: "cannot be read as YAML" |
 | numeric var abc_a_cutoff = text (subprocess) | stops: "var abc_a_cutoff must be a number" |
+| vars out of range (cut-offs swapped, share > 1, 0 months) | stops: every problem listed |
 | numeric var max_future_days = text | stops: "var max_future_days must be a number" |
 | var min_valid_date with SQL, as_of_date set (subprocess) | stops: "var min_valid_date must be" |
 | var reporting_currency with SQL | expected escaped or refused |
@@ -909,6 +910,24 @@ def test_numeric_var_with_text_stops_the_build_in_process(case):
     case.build(vars_yaml="{max_future_days: '31 or true'}").assert_stopped(
         "var max_future_days must be a number, got: 31 or true"
     )
+
+
+def test_vars_out_of_range_stop_the_build_listing_every_problem(case):
+    # numbers, so number_var lets them through; before, they built without an error
+    case.write(F, sales_csv())
+    case.build(vars_yaml="{abc_a_cutoff: 0.97}").assert_stopped(
+        "vars out of range",
+        "var abc_a_cutoff (0.97) must be below var abc_b_cutoff (0.95)",
+    )
+    case.build(
+        vars_yaml="{field_day_share: 1.5, window_months: 0, visit_overflow_rule: shrink}"
+    ).assert_stopped(
+        "var window_months is 0, below 1",
+        "var field_day_share is 1.5, above 1",
+        "var visit_overflow_rule is shrink, not one of stretch, drop_lowest",
+    )
+    # a null var (unknown cost) is not out of range: the build goes on
+    assert case.build(vars_yaml="{order_handling_cost: null}").outcome.ok
 
 
 def test_min_valid_date_var_with_sql_stops_with_a_clear_message(tmp_path):
