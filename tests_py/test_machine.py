@@ -110,6 +110,24 @@ def test_a_folder_that_cannot_be_created_stops_with_a_message(tmp_path):
         create_folders(str(blocker / "dev" / "kam.duckdb"), None)
 
 
+def _plain_dbt_run(tmp_path: Path, db: Path, **env: str):
+    """A plain `dbt run` of a one-row model that needs no data once the as-of date is given,
+    into `db`, with KAM_* settings overridden by `env`; returns the finished process."""
+    settings = {
+        "KAM_DUCKDB_PATH": str(db),
+        "KAM_TEMP_DIR": str(tmp_path / "spill"),
+        "KAM_LANDING_DIR": str(tmp_path),
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
+        **env,
+    }
+    return run_dbt(
+        ["run", "--select", "int_snapshot_dates", "--vars", "{as_of_date: 2025-06-30}"],
+        settings,
+        check=False,
+    )
+
+
 def test_a_plain_dbt_command_builds_into_a_folder_that_does_not_exist_yet(tmp_path):
     # a fresh clone has no warehouse/dev: the profile's default file sits in a folder dbt must
     # not expect to exist (before, DuckDB stopped dbt with an IO Error traceback)
@@ -117,19 +135,7 @@ def test_a_plain_dbt_command_builds_into_a_folder_that_does_not_exist_yet(tmp_pa
     spill = tmp_path / "spill" / "nested" / "tmp"
     landing = tmp_path / "landing"
     landing.mkdir()
-    env = {
-        "KAM_DUCKDB_PATH": str(db),
-        "KAM_TEMP_DIR": str(spill),
-        "KAM_LANDING_DIR": str(landing),
-        "DBT_TARGET_PATH": str(tmp_path / "target"),
-        "DBT_LOG_PATH": str(tmp_path / "logs"),
-    }
-    # a one-row model that needs no data once the as-of date is given
-    proc = run_dbt(
-        ["run", "--select", "int_snapshot_dates", "--vars", "{as_of_date: 2025-06-30}"],
-        env,
-        check=False,
-    )
+    proc = _plain_dbt_run(tmp_path, db, KAM_TEMP_DIR=str(spill), KAM_LANDING_DIR=str(landing))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "Traceback" not in proc.stdout + proc.stderr
     assert db.is_file() and spill.is_dir()
@@ -158,19 +164,8 @@ def test_the_lock_message_names_the_holder_and_what_to_do():
 def test_a_plain_dbt_command_on_a_file_another_process_holds_says_so(tmp_path):
     db = tmp_path / "kam.duckdb"
     duckdb.connect(str(db)).close()
-    env = {
-        "KAM_DUCKDB_PATH": str(db),
-        "KAM_TEMP_DIR": str(tmp_path / "spill"),
-        "KAM_LANDING_DIR": str(tmp_path),
-        "DBT_TARGET_PATH": str(tmp_path / "target"),
-        "DBT_LOG_PATH": str(tmp_path / "logs"),
-    }
     with held_open(db) as pid:
-        proc = run_dbt(
-            ["run", "--select", "int_snapshot_dates", "--vars", "{as_of_date: 2025-06-30}"],
-            env,
-            check=False,
-        )
+        proc = _plain_dbt_run(tmp_path, db)
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert "Traceback" not in output and "IO Error" not in output
@@ -181,18 +176,7 @@ def test_a_plain_dbt_command_on_a_file_another_process_holds_says_so(tmp_path):
 @pytest.mark.parametrize("threads", ["abc", "0"])
 def test_kam_threads_that_is_not_a_count_stops_dbt_with_a_sentence(tmp_path, threads):
     # before, dbt's thread pool refused it with a ValueError and a traceback
-    env = {
-        "KAM_THREADS": threads,
-        "KAM_DUCKDB_PATH": str(tmp_path / "kam.duckdb"),
-        "KAM_LANDING_DIR": str(tmp_path),
-        "DBT_TARGET_PATH": str(tmp_path / "target"),
-        "DBT_LOG_PATH": str(tmp_path / "logs"),
-    }
-    proc = run_dbt(
-        ["run", "--select", "int_snapshot_dates", "--vars", "{as_of_date: 2025-06-30}"],
-        env,
-        check=False,
-    )
+    proc = _plain_dbt_run(tmp_path, tmp_path / "kam.duckdb", KAM_THREADS=threads)
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert "Traceback" not in output
