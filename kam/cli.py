@@ -1,8 +1,8 @@
 """The project's command line: `python -m kam <command>` (or `kam <command>` in the venv).
 
 Commands
-  run             the main job: demo data if the landing folder is empty, then publish, then
-                  summary (what `make run` calls)
+  run             the main job: demo data if landing/ is empty (never into KAM_LANDING_DIR),
+                  then publish, then summary (what `make run` calls)
   publish         write-audit-publish: dbt build into a candidate file, every dbt test and the
                   Great Expectations validation on it, then an atomic switch of the published file
                   (the previous versions are kept for rollback; see docs/readers.md)
@@ -340,6 +340,15 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     land = landing_dir()
+    chosen = os.environ.get("KAM_LANDING_DIR")
+    if chosen and not _has_landing_files(land):
+        # demo data only ever goes to the repository's own landing folder: a mistyped
+        # KAM_LANDING_DIR must not publish a made-up warehouse in place of the user's data
+        what = "is empty" if land.is_dir() else "does not exist"
+        return fail(
+            f"KAM_LANDING_DIR={chosen}: the folder {what} ({land}). Put your landing files there "
+            "(README, 'Running on your own data'), or unset KAM_LANDING_DIR to build the demo."
+        )
     if not _has_landing_files(land) and not os.environ.get("KAM_MAPPING"):
         ns = argparse.Namespace(out=str(land), scale="small", seed=42, format=None)
         if (rc := cmd_generate(ns)) != 0:

@@ -328,6 +328,39 @@ def _resolve_columns(
     return exprs, unexpected
 
 
+def _char_class(ch: str) -> str:
+    """A regular-expression atom matching exactly the character `ch` (a mark or separator)."""
+    return "[" + ch + "]" if ch in ".,' " else re.escape(ch)
+
+
+def _normalised_number(expr: str, decimal_mark: str, thousands_separator: str | None) -> str:
+    """SQL turning a number written with the mapping's marks into a plain one (1.234,50 ->
+    1234.50). A value that does not follow them (12,50 with thousands ',' and decimal '.', which
+    would read as 1250; 1.234 with decimal ',' and no thousands separator) becomes text no cast
+    reads, so staging quarantines it (invalid_number) instead of reading another number."""
+    dec = _char_class(decimal_mark)
+    patterns = [f"[+-]?([0-9]+({dec}[0-9]+)?|{dec}[0-9]+)"]
+    plain = f"replace(trim({expr}), {_sql_str(decimal_mark)}, '.')"
+    grouped = plain
+    if thousands_separator:
+        sep = _char_class(thousands_separator)
+        patterns.append(f"[+-]?[0-9]{{1,3}}({sep}[0-9]{{3}})+({dec}[0-9]+)?")
+        grouped = (
+            f"replace(replace(trim({expr}), {_sql_str(thousands_separator)}, ''), "
+            f"{_sql_str(decimal_mark)}, '.')"
+        )
+    return (
+        f"case when nullif(trim({expr}), '') is null then {expr} "
+        f"when regexp_full_match(trim({expr}), {_sql_str(patterns[0])}) then {plain} "
+        + (
+            f"when regexp_full_match(trim({expr}), {_sql_str(patterns[1])}) then {grouped} "
+            if thousands_separator
+            else ""
+        )
+        + f"else 'not a number in the mapping''s format: ' || {expr} end"
+    )
+
+
 def _normalise(
     entity: Entity, exprs: dict[str, str], m: EntityMapping, typed: frozenset[str] = frozenset()
 ) -> dict[str, str]:
@@ -339,11 +372,10 @@ def _normalise(
         e = out[col.name]
         if col.name in typed:
             continue
-        if col.data_type in ("decimal", "integer"):
-            if m.thousands_separator:
-                e = f"replace({e}, {_sql_str(m.thousands_separator)}, '')"
-            if m.decimal_mark != ".":
-                e = f"replace({e}, {_sql_str(m.decimal_mark)}, '.')"
+        if col.data_type in ("decimal", "integer") and (
+            m.thousands_separator or m.decimal_mark != "."
+        ):
+            e = _normalised_number(e, m.decimal_mark, m.thousands_separator)
         elif col.data_type == "date" and m.date_format:
             # Values that do not match the format stay as they are, so staging quarantines them.
             e = (

@@ -24,6 +24,8 @@ user command in a subprocess, since its output is what the user reads.
 | `;` delimiter, no mapping | build stops: "<file> ... looks ';'-delimited: set `delimiter: ';'`" |
 | `;` + decimal comma + `.` thousands, mapping | loads; 1.234,50 is 1234.50 |
 | thousands separators, canonical format | quarantine `invalid_number` (1,234.50 is not guessed) |
+| numbers off the mapping's marks (12,50 with thousands ',') | quarantine `invalid_number` |
+| 2.5 as a line number, 0x10, 1_000 (DuckDB's cast would read them) | quarantine `invalid_number` |
 | reordered, upper-case header | loads by column name |
 | empty and header-only files beside a good one | load log `empty` / `header_only`, 0 rows |
 | header-only file as the only sales file | build OK, empty fact, load log `header_only` |
@@ -70,6 +72,7 @@ user command in a subprocess, since its output is what the user reads.
 | DuckDB out of memory, real `kam build` (KAM_MEMORY_LIMIT=4MB) | stops: names the KAM_* settings |
 | a full disk (DuckDB's message) | stops: names the spill folder and its free space |
 | warehouse file open in another process, real `kam build` | stops: who holds it, what to do |
+| KAM_LANDING_DIR mistyped or empty, real `kam run` | stops: names the folder; no demo written |
 """
 
 from __future__ import annotations
@@ -231,6 +234,72 @@ def test_thousands_separators_in_the_canonical_format_are_not_guessed(case):
         {(F, 9): ("invalid_number", "quantity"), (F, 10): ("invalid_number", "unit_price")}
     )
     case.assert_reconciles({F: N_BASE + 2})
+
+
+def test_numbers_off_the_mapping_format_are_quarantined_not_read_otherwise(case):
+    # with thousands ',' and decimal '.', 12,50 is no number (it would read as 1250), nor is
+    # 1,2,3; 1,234.50 and 12.50 are
+    case.write(
+        F,
+        sales_csv(
+            line("INV900", unit_price="12,50"),
+            line("INV901", quantity="1,2,3"),
+            line("INV902", quantity="1,000", unit_price="1,234.50"),
+            line("INV903", unit_price="12.50"),
+        ),
+    )
+    case.write_mapping("entities:\n  sales_lines:\n    thousands_separator: ','\n")
+    case.build().assert_built()
+    case.assert_rejected(
+        {(F, 9): ("invalid_number", "unit_price"), (F, 10): ("invalid_number", "quantity")}
+    )
+    [grouped] = case.fact("invoice_id = 'INV902'")
+    assert (grouped["quantity"], float(grouped["unit_price"])) == (1000, 1234.5)
+    [plain] = case.fact("invoice_id = 'INV903'")
+    assert float(plain["unit_price"]) == 12.5
+    case.assert_reconciles({F: N_BASE + 4})
+
+
+def test_a_point_is_no_number_where_the_mapping_says_decimal_comma(case):
+    # decimal ',' and no thousands separator: 1.234 is neither 1.234 nor 1234, so it is not read
+    rows = [dict(r) for r in BASE_ROWS]
+    for r in rows:
+        r["unit_price"] = r["unit_price"].replace(".", ",")
+        r["discount_amount"] = r["discount_amount"].replace(".", ",")
+    rows.append(line("INV900", unit_price="1.234"))
+    rows.append(line("INV901", unit_price="12,5"))
+    case.write(F, sales_file(*rows, delimiter=";"))
+    case.write_mapping("entities:\n  sales_lines:\n    delimiter: ';'\n    decimal_mark: ','\n")
+    case.build().assert_built()
+    case.assert_rejected({(F, 9): ("invalid_number", "unit_price")})
+    [comma] = case.fact("invoice_id = 'INV901'")
+    assert float(comma["unit_price"]) == 12.5
+    case.assert_reconciles({F: N_BASE + 2})
+
+
+def test_numbers_duckdb_would_read_another_way_are_quarantined(case):
+    # DuckDB's cast rounds 2.5 to a line number 3 (colliding with a real line 3), reads 0x10 as
+    # 16 and 1_000 as 1000: none of these is a number an export means
+    case.write(
+        F,
+        sales_csv(
+            line("INV900", line_number="2.5"),
+            line("INV901", line_number="0x10"),
+            line("INV902", quantity="1_000"),
+            line("INV903", line_number="4.0", quantity="+3", unit_price=".5"),
+        ),
+    )
+    case.build().assert_built()
+    case.assert_rejected(
+        {
+            (F, 9): ("invalid_number", "line_number"),
+            (F, 10): ("invalid_number", "line_number"),
+            (F, 11): ("invalid_number", "quantity"),
+        }
+    )
+    [read] = case.fact("invoice_id = 'INV903'")
+    assert (read["line_number"], read["quantity"], float(read["unit_price"])) == (4, 3, 0.5)
+    case.assert_reconciles({F: N_BASE + 4})
 
 
 def test_reordered_upper_case_header_loads_by_name(case):
@@ -1050,6 +1119,26 @@ def test_a_warehouse_file_open_in_another_process_stops_with_what_to_do(tmp_path
     assert f"ERROR: dbt build stopped: the warehouse file {db} is open in another process" in stderr
     assert f"(PID {pid})" in stderr
     assert "KAM_DUCKDB_PATH" in stderr
+
+
+@pytest.mark.parametrize("exists", [False, True])
+def test_a_mistyped_landing_folder_stops_the_main_job_instead_of_building_the_demo(
+    tmp_path, exists
+):
+    # the demo fills the repository's own landing/ only: a KAM_LANDING_DIR that does not exist
+    # (a typo) or holds no file must not publish a made-up warehouse in place of the user's data
+    landing = tmp_path / "landng"
+    if exists:
+        landing.mkdir()
+    proc = run_kam(["run"], build_env(tmp_path, landing), check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert TRACEBACK not in output
+    what = "is empty" if exists else "does not exist"
+    assert f"KAM_LANDING_DIR={landing}: the folder {what}" in output
+    assert "unset KAM_LANDING_DIR to build the demo" in output
+    assert not landing.exists() or not any(landing.iterdir())
+    assert not (tmp_path / "kam.duckdb").exists()
 
 
 def test_a_full_disk_says_where_duckdb_writes_and_how_much_is_free(tmp_path, monkeypatch):

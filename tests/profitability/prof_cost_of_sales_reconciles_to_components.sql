@@ -50,7 +50,7 @@ order_handling as (
         * {{ var('order_handling_cost') if var('order_handling_cost') is not none else 'null' }} as order_handling_cost
     from {{ ref('fct_sales_lines') }} as sales_lines
     inner join periods
-        on sales_lines.invoice_month between periods.period_start_date and periods.period_end_date
+        on sales_lines.invoice_date between periods.period_start_date and periods.period_end_date
     where sales_lines.document_type = 'invoice'
     group by periods.period_id
 ),

@@ -1,7 +1,8 @@
 {#-
     No activity counted twice, none lost: every clean activity up to the as-of date is costed
     exactly once, and its minutes reach the marts exactly once (the accounts' minutes plus the
-    reps' internal minutes equal the activities' minutes, period by period).
+    reps' internal minutes equal the activities' minutes, period by period, in every period the
+    activity history covers).
 -#}
 with periods as (
     select
@@ -9,7 +10,8 @@ with periods as (
         period_start_date,
         period_end_date
     from {{ ref('int_profitability_periods') }}
-    where is_reported
+    -- before the activity history the marts hold no minutes (unknown), so nothing to compare
+    where is_reported and is_activity_covered
 ),
 
 counts as (

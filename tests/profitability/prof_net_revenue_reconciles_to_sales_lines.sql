@@ -1,6 +1,7 @@
 {#-
-    Net revenue summed over accounts equals the line-level total of the same months, for every
-    reported period (a missing or doubled account-month would break it).
+    Net revenue summed over accounts equals the line-level total of the same days, for every
+    reported period (a missing or doubled account-month would break it, and so would a sale
+    dated after the as-of date in the current period).
 -#}
 with periods as (
     select
@@ -25,7 +26,7 @@ lines as (
         sum(sales_lines.net_revenue) as net_revenue
     from {{ ref('fct_sales_lines') }} as sales_lines
     inner join periods
-        on sales_lines.invoice_month between periods.period_start_date and periods.period_end_date
+        on sales_lines.invoice_date between periods.period_start_date and periods.period_end_date
     group by periods.period_id
 )
 

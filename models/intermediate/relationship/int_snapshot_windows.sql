@@ -1,7 +1,9 @@
 {#-
     The trailing window of each history snapshot (int_snapshot_dates): the var window_months
-    months ending on the snapshot date, (snapshot date - window_months months, snapshot date],
-    the same window as the segmentation. Every windowed measure of the scores uses it.
+    months ending on the snapshot date, the same window as the segmentation, read from
+    int_segment_periods so the two cannot drift apart (a month-end snapshot's window is whole
+    calendar months: 28 Feb 2025 starts on 1 Mar 2024, not on 29 Feb 2024). Every windowed
+    measure of the scores uses it.
 -#}
 with snapshots as (
     select
@@ -11,15 +13,31 @@ with snapshots as (
     from {{ ref('int_snapshot_dates') }}
 ),
 
-final as (
+window_periods as (
     select
         snapshot_index,
-        snapshot_date,
-        is_current,
-        -- first day of the window: the day after the same date window_months earlier
-        cast(snapshot_date - to_months({{ number_var('window_months') }}) + interval 1 day as date)
-            as window_start_date
+        period_start_date
+    from {{ ref('int_segment_periods') }}
+    where is_in_window
+),
+
+window_starts as (
+    select
+        snapshot_index,
+        min(period_start_date) as window_start_date
+    from window_periods
+    group by snapshot_index
+),
+
+final as (
+    select
+        snapshots.snapshot_index,
+        snapshots.snapshot_date,
+        snapshots.is_current,
+        window_starts.window_start_date
     from snapshots
+    inner join window_starts
+        on snapshots.snapshot_index = window_starts.snapshot_index
 )
 
 select * from final

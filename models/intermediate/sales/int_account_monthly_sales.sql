@@ -7,7 +7,8 @@
 
     Incremental, by account x month: a delta build recomputes, from the whole fact, the groups
     whose lines fct_sales_lines replaced (incremental_state.fct_sales_lines__delta); a full
-    build follows a full upstream build or a change of min_cost_coverage or of this model's code.
+    build follows a full upstream build or a change of min_cost_coverage or of this model's code
+    (macro account_sales_measures included).
 -#}
 {#- A delta run: the table exists and no full refresh was asked (see stg_landing__sales_lines). -#}
 {%- set is_delta_run = execute and model.resource_type == 'model' and not should_full_refresh()
@@ -21,7 +22,7 @@
     );
     create table if not exists incremental_state.account_monthly_sales__config (config varchar);
     create or replace table incremental_state.account_monthly_sales__config_now as
-    select '{{ number_var("min_cost_coverage") }}|{{ local_md5(model.raw_code) }}' as config;
+    select '{{ number_var("min_cost_coverage") }}|{{ local_md5(model.raw_code ~ account_sales_measures()) }}' as config;
     create or replace table incremental_state.account_monthly_sales__run as
     select
         {{ 'false' if is_delta_run else 'true' }}
@@ -86,23 +87,7 @@ monthly as (
     select
         account_id,
         invoice_month as month_start_date,
-        sum(gross_amount) filter (where is_revenue_line and document_type = 'invoice' and line_category != 'discount')
-            as gross_sales,
-        sum(gross_amount) filter (
-            where is_revenue_line and document_type = 'credit_note' and line_category != 'discount'
-        )
-            as credit_notes_amount,
-        sum(gross_amount) filter (where is_return) as returns_amount,
-        coalesce(sum(discount_amount) filter (where is_revenue_line and line_category != 'discount'), 0)
-        - coalesce(sum(gross_amount) filter (where line_category = 'discount'), 0) as discounts_amount,
-        sum(net_revenue) as net_revenue,
-        sum(net_revenue) filter (where cost_basis in ('unit_cost', 'family_margin_rate', 'not_applicable'))
-            as net_revenue_with_known_cost,
-        sum(cost_of_goods) as known_cost_of_goods,
-        sum(gross_margin) filter (where is_revenue_line) as known_gross_margin,
-        count(distinct invoice_id) filter (where document_type = 'invoice') as invoice_count,
-        count(distinct invoice_id) filter (where document_type = 'credit_note') as credit_note_count,
-        count(*) as line_count
+        {{ account_sales_measures() }}
     from sales_lines
     group by account_id, invoice_month
 ),

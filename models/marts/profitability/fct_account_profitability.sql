@@ -14,8 +14,9 @@
     when none is unknown, null otherwise (cost_of_sales_known_components keeps the partial
     sum). When the account used no costed resource at all, the cost of sales is null (reason
     no_cost_drivers_in_period) and the net contribution is its gross margin.
-    The as-of month counts as a whole calendar month of sales (int_account_monthly_sales is
-    monthly); activities and deals are cut at the as-of date.
+    Sales, activities and deals are all cut at the as-of date: whole months before the as-of
+    month (int_account_monthly_sales), the as-of month up to the as-of date
+    (int_account_as_of_month_sales).
 -#}
 {%- set order_handling_rate = var('order_handling_cost') -%}
 with periods as (
@@ -48,7 +49,12 @@ period_months as (
     from periods
 ),
 
-monthly_sales as (
+as_of as (
+    select cast(date_trunc('month', {{ as_of_date() }}) as date) as as_of_month_start_date
+),
+
+-- whole months before the as-of month; the as-of month itself only up to the as-of date
+closed_month_sales as (
     select
         account_id,
         month_start_date,
@@ -60,15 +66,60 @@ monthly_sales as (
         invoice_count,
         credit_note_count
     from {{ ref('int_account_monthly_sales') }}
+    where month_start_date < (select as_of.as_of_month_start_date from as_of)
 ),
 
-monthly_known_margin as (
+closed_month_known_margin as (
     select
         account_id,
         month_start_date,
         net_revenue_with_known_cost,
         known_gross_margin
     from {{ ref('int_account_monthly_known_margin') }}
+    where month_start_date < (select as_of.as_of_month_start_date from as_of)
+),
+
+as_of_month_sales as (
+    select
+        account_id,
+        month_start_date,
+        gross_sales,
+        credit_notes_amount,
+        returns_amount,
+        discounts_amount,
+        net_revenue,
+        invoice_count,
+        credit_note_count,
+        net_revenue_with_known_cost,
+        known_gross_margin
+    from {{ ref('int_account_as_of_month_sales') }}
+),
+
+monthly_sales as (
+    select * from closed_month_sales
+    union all
+    select
+        account_id,
+        month_start_date,
+        gross_sales,
+        credit_notes_amount,
+        returns_amount,
+        discounts_amount,
+        net_revenue,
+        invoice_count,
+        credit_note_count
+    from as_of_month_sales
+),
+
+monthly_known_margin as (
+    select * from closed_month_known_margin
+    union all
+    select
+        account_id,
+        month_start_date,
+        net_revenue_with_known_cost,
+        known_gross_margin
+    from as_of_month_sales
 ),
 
 monthly_cost_drivers as (

@@ -12,6 +12,9 @@
     unknown; the *_known_part columns and margin_known_minutes_share show what is known.
     Practical capacity of a period: the rep's yearly practical minutes (dim_reps) x the
     period's months / 12, prorated by calendar days for the period cut at the as-of date.
+    Only the periods the activity history covers (int_profitability_periods.is_activity_covered)
+    are reported: before it, or without activities, the logged minutes are unknown, and unused
+    capacity would be capacity that was merely not logged.
 -#}
 with periods as (
     select
@@ -23,7 +26,9 @@ with periods as (
         is_current_period,
         as_of_date
     from {{ ref('int_profitability_periods') }}
-    where is_reported
+    -- a period that starts before the activity history (or with no activities delivered) has
+    -- its minutes unknown, not small: no row, rather than unused capacity that is only unlogged
+    where is_reported and is_activity_covered
 ),
 
 activity_costs as (
@@ -230,7 +235,10 @@ all_rows as (
         segment_rows.unpaid_service_minutes,
         segment_rows.travel_minutes,
         segment_rows.total_minutes,
-        segment_rows.loss_making_account_minutes,
+        -- unknown when an account of the row has an unknown contribution, not counted as profitable
+        case
+            when segment_rows.unknown_contribution_count = 0 then segment_rows.loss_making_account_minutes
+        end as loss_making_account_minutes,
         case when segment_rows.unknown_time_cost_count = 0 then segment_rows.time_cost end as time_cost,
         case when segment_rows.unknown_time_cost_count > 0 then 'rep_cost_unknown' end as time_cost_missing_reason,
         case when segment_rows.unknown_travel_expense_count = 0 then segment_rows.travel_expenses end
