@@ -27,6 +27,7 @@ Data problems end with a short message saying what to do, never a stack trace.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -461,6 +462,11 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except KeyboardInterrupt:
         return fail("interrupted", 130)
+    except BrokenPipeError:
+        # the reader closed the pipe (`python -m kam contract | head`): nothing left to say
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # a last net: users get one line, the log keeps the detail
         from kam.landing import LandingError
 

@@ -162,6 +162,44 @@ def find_files(landing_dir: Path, entity: str, mapping: EntityMapping) -> list[P
     return [landing_dir / n for n in hits]
 
 
+def unread_entity_entries(
+    landing_dir: Path, entities: list[str], mappings: dict[str, EntityMapping], skip: set[str]
+) -> list[tuple[str, str]]:
+    """(entry, entity) for each file or folder of the landing folder whose name holds an
+    entity's name but which no entity reads (Sales_Lines.csv, sales_lines.CSV, sales-lines.csv,
+    sales_lines.txt, a sales_lines/ folder): rows the user meant to deliver that would be left
+    out without a word. Hidden entries and the names in `skip` (a mapping or erasure file kept
+    there) are not entries."""
+    if not landing_dir.is_dir():
+        return []
+    read = {
+        p.name
+        for e in entities
+        for p in find_files(landing_dir, e, mappings.get(e, EntityMapping()))
+    }
+    by_length = sorted(entities, key=len, reverse=True)  # relationship_assessments first
+    out = []
+    for p in sorted(landing_dir.iterdir()):
+        if p.name.startswith(".") or p.name in read or p.name in skip:
+            continue
+        words = re.sub(r"[^a-z0-9]+", "_", p.name.casefold())
+        entity = next((e for e in by_length if e in words), None)
+        if entity:
+            out.append((p.name + ("/" if p.is_dir() else ""), entity))
+    return out
+
+
+def unread_entries_message(landing_dir: Path, entries: list[tuple[str, str]]) -> str:
+    listed = ", ".join(f"{name} ({entity}?)" for name, entity in entries)
+    return (
+        f"Landing entries not read: {listed}. Their names hold an entity's name, but the loader "
+        "reads only <entity>.csv, <entity>_*.csv, <entity>.csv.gz, <entity>_*.csv.gz, "
+        "<entity>.parquet and <entity>_*.parquet (lower case, in the landing folder itself) or "
+        f"the `files` glob of the mapping file. Rename them, or move them out of "
+        f"{landing_dir.resolve()}, so that no row is left out without a word."
+    )
+
+
 #: Digests already computed, by (path, inode, size, mtime): a dbt run resolves a source several
 #: times (the staging model, the row-count test), the file is hashed once. The landing plugin
 #: clears it at the start of every dbt command (`clear_digest_cache`).

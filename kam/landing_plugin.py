@@ -38,7 +38,16 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt.adapters.duckdb.utils import SourceConfig
 from dbt_common.exceptions import DbtRuntimeError
 
-from kam.landing import LandingReader, clear_digest_cache, create_load_log
+from kam.contract import load_contract
+from kam.landing import (
+    LandingError,
+    LandingReader,
+    clear_digest_cache,
+    create_load_log,
+    load_mapping,
+    unread_entity_entries,
+    unread_entries_message,
+)
 from kam.machine import apply_memory_limit
 
 # dbt runs models on several threads; loads share the load log, so they take turns.
@@ -94,6 +103,11 @@ def _create_state(conn) -> None:
     )
 
 
+def _quote_identifier(name: str) -> str:
+    """A SQL identifier in double quotes (embedded quotes doubled)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
         self.landing_dir = plugin_config.get("landing_dir") or "landing"
@@ -103,6 +117,17 @@ class Plugin(BasePlugin):
         self._conn = None
         self._keep: list[Any] = []
         self._digests_for = None
+        self._unread = ""
+
+    def _unread_entries(self) -> str:
+        """The message naming the landing entries meant for an entity that none reads ('' if
+        none): see kam.landing.unread_entity_entries."""
+        landing = Path(self.landing_dir)
+        skip = {Path(f).name for f in (self.mapping, self.erasure_file) if f}
+        entries = unread_entity_entries(
+            landing, list(load_contract()), load_mapping(self.mapping), skip
+        )
+        return unread_entries_message(landing, entries) if entries else ""
 
     def update_connection_config(self, creds, config: dict[str, Any]) -> None:
         # called by dbt-duckdb just before it opens the database file
@@ -152,16 +177,29 @@ class Plugin(BasePlugin):
         if os.environ.get("KAM_LANDING_DRY_RUN"):
             return False
         entity = source_config.meta.get("entity") or source_config.identifier
-        table = source_config.table_name()
+        table = source_config.table_name()  # the state's key, as dbt-duckdb names it
+        # quoted for SQL: the database is named after the file, and kam-prod.duckdb or
+        # full.duckdb give names that are no bare identifiers
+        quoted = ".".join(
+            _quote_identifier(part)
+            for part in (source_config.database, source_config.schema, source_config.identifier)
+            if part
+        )
         invocation = _invocation_id()
         with _LOAD_LOCK:
             if invocation != self._digests_for:  # files may have changed since the last command
                 clear_digest_cache()
                 self._digests_for = invocation
+                self._unread = self._unread_entries()
+            if self._unread:
+                # every source of the command stops, not only the first one resolved
+                raise LandingError(self._unread)
             cur = self._conn.cursor()
             try:
                 if source_config.schema:
-                    cur.execute(f"create schema if not exists {source_config.schema}")
+                    cur.execute(
+                        f"create schema if not exists {_quote_identifier(source_config.schema)}"
+                    )
                 _create_state(cur)
                 reader = LandingReader(cur, self.landing_dir, self.mapping, self.erasure_file)
                 files = reader.files_with_digests(entity)
@@ -193,12 +231,12 @@ class Plugin(BasePlugin):
                 cur.execute("begin transaction")
                 if mode == "full":
                     relation = reader.read(entity)
-                    cur.execute(f"create or replace table {table} as {relation.sql_query()}")
+                    cur.execute(f"create or replace table {quoted} as {relation.sql_query()}")
                     reader.write_load_log()
                 else:
                     skip = frozenset(name for name, _ in files) - {n for n, _ in new_files}
                     relation = reader.read(entity, skip=skip)
-                    cur.execute(f"insert into {table} by name {relation.sql_query()}")
+                    cur.execute(f"insert into {quoted} by name {relation.sql_query()}")
                     reader.write_load_log(append=True)
                 cur.execute(
                     f"delete from {STATE_TABLE} where entity = ? and relation = ?", [entity, table]

@@ -25,6 +25,7 @@ user command in a subprocess, since its output is what the user reads.
 | `;` + decimal comma + `.` thousands, mapping | loads; 1.234,50 is 1234.50 |
 | thousands separators, canonical format | quarantine `invalid_number` (1,234.50 is not guessed) |
 | numbers off the mapping's marks (12,50 with thousands ',') | quarantine `invalid_number` |
+| a file or folder named after an entity that no pattern reads | stops: names it |
 | 2.5 as a line number, 0x10, 1_000 (DuckDB's cast would read them) | quarantine `invalid_number` |
 | reordered, upper-case header | loads by column name |
 | empty and header-only files beside a good one | load log `empty` / `header_only`, 0 rows |
@@ -300,6 +301,27 @@ def test_numbers_duckdb_would_read_another_way_are_quarantined(case):
     [read] = case.fact("invoice_id = 'INV903'")
     assert (read["line_number"], read["quantity"], float(read["unit_price"])) == (4, 3, 0.5)
     case.assert_reconciles({F: N_BASE + 4})
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Sales_Lines_2025.csv", "sales_lines.CSV", "sales-lines-2025.csv", "sales_lines_2025.txt"],
+)
+def test_a_file_meant_for_an_entity_that_no_pattern_reads_stops_the_build(case, name):
+    # before, the file was left out without a word: its rows in no table, no count, no message
+    case.write(F, sales_csv())
+    case.write(name, sales_file(line("INV900")))
+    case.write("README.md", "Notes on the delivery: not an entity, not read, no stop.\n")
+    case.build().assert_stopped(
+        f"Landing entries not read: {name} (sales_lines?)", "Rename them, or move them out"
+    )
+
+
+def test_a_folder_named_after_an_entity_stops_the_build(case):
+    case.write(F, sales_csv())
+    (case.landing / "sales_lines").mkdir()
+    case.write("sales_lines/part1.csv", sales_file(line("INV900")))
+    case.build().assert_stopped("Landing entries not read: sales_lines/ (sales_lines?)")
 
 
 def test_reordered_upper_case_header_loads_by_name(case):

@@ -143,6 +143,35 @@ def test_a_plain_dbt_command_builds_into_a_folder_that_does_not_exist_yet(tmp_pa
         assert con.sql("select count(*) from intermediate.int_snapshot_dates").fetchall()[0][0] > 0
 
 
+@pytest.mark.parametrize("name", ["kam-prod.duckdb", "full.duckdb"])
+def test_a_warehouse_file_whose_name_is_no_bare_identifier_loads_its_sources(tmp_path, name):
+    # DuckDB names the database after the file: kam-prod or full (a keyword) must be quoted
+    # where the landing plugin writes landing.<entity> (before: a Parser Error at "-")
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "reps.csv").write_text(
+        "rep_id,rep_name,role,manager_id,region,loaded_annual_cost,working_days_per_year,"
+        "working_hours_per_day,visits_per_day\nREP1,Rhys,manager,,National,110500,212,7.5,2.0\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / name
+    proc = run_dbt(
+        ["run", "--select", "stg_landing__reps"],
+        {
+            "KAM_DUCKDB_PATH": str(db),
+            "KAM_TEMP_DIR": str(tmp_path / "spill"),
+            "KAM_LANDING_DIR": str(landing),
+            "DBT_TARGET_PATH": str(tmp_path / "target"),
+            "DBT_LOG_PATH": str(tmp_path / "logs"),
+        },
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    with duckdb.connect(str(db), read_only=True) as con:
+        [(rows,)] = con.sql("select count(*) from staging.stg_landing__reps").fetchall()
+    assert rows > 0
+
+
 def test_the_lock_message_names_the_holder_and_what_to_do():
     duckdb_says = (
         'IO Error: Could not set lock on file "/w/kam.duckdb": Conflicting lock is held in '
