@@ -43,7 +43,7 @@ _STRING_LITERAL = re.compile(r"'(?:[^']|'')*'")
 CSV_BUFFER_SAFE_LINE = 16 << 20
 #: Bump when a change to this module changes the rows it makes of the same file: landing tables
 #: loaded by an older version are then reloaded in full (see kam/landing_plugin.py).
-LOADER_VERSION = "1"
+LOADER_VERSION = "2"
 
 
 class LandingError(Exception):
@@ -245,6 +245,15 @@ def _quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _header_name(field: str, quote: str | None) -> str:
+    """A header field's name: spaces around it dropped, and the quotes of a field quoted after a
+    space (` "REP_NAME"`), which CSV keeps as part of the text, so it still names its column."""
+    name = field.strip()
+    if quote and len(name) >= 2 and name[0] == quote == name[-1]:
+        name = name[1:-1].replace(quote * 2, quote).strip()
+    return name
+
+
 def read_csv_header(path: Path, m: EntityMapping) -> list[str] | None:
     """The header's field names, or None for an empty file."""
     opener = gzip.open if path.name.endswith(".gz") else open
@@ -265,7 +274,7 @@ def read_csv_header(path: Path, m: EntityMapping) -> list[str] | None:
                 quoting=csv.QUOTE_MINIMAL if m.quote else csv.QUOTE_NONE,
             )
         )
-        return [h.strip() for h in row]
+        return [_header_name(h, m.quote) for h in row]
     with opener(path, "rb") as f:
         raw = f.readline(1 << 20)
     if not raw.strip():
@@ -287,7 +296,7 @@ def read_csv_header(path: Path, m: EntityMapping) -> list[str] | None:
             quoting=csv.QUOTE_MINIMAL if m.quote else csv.QUOTE_NONE,
         )
     )
-    return [h.strip() for h in row]
+    return [_header_name(h, m.quote) for h in row]
 
 
 def _rewrite_expression(expr: str, header: list[str]) -> tuple[str, set[str]]:
@@ -325,6 +334,18 @@ def _resolve_columns(
     by_name: dict[str, str] = {}
     for i, h in enumerate(header, start=1):
         by_name.setdefault(h.casefold(), f"c{i}")
+    wanted = {
+        m.columns.get(col.name, col.name).casefold()
+        for col in entity.columns
+        if col.name not in m.expressions
+    }
+    twice = sorted({h for h in header if h.casefold() in wanted and _count_folded(header, h) > 1})
+    if twice:
+        # which of the two holds the data cannot be guessed; reading the first would drop the other
+        raise LandingError(
+            f"{path.name}: the header names column(s) {', '.join(twice)} more than once; "
+            "rename or remove the extra column(s) so each column is read from one place."
+        )
     used: set[str] = set()
     exprs: dict[str, str] = {}
     missing: list[str] = []
@@ -364,6 +385,10 @@ def _resolve_columns(
         )
     unexpected = [h for h in header if h and h.casefold() not in used]
     return exprs, unexpected
+
+
+def _count_folded(header: list[str], name: str) -> int:
+    return sum(1 for h in header if h.casefold() == name.casefold())
 
 
 def _char_class(ch: str) -> str:

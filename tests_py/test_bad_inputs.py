@@ -26,6 +26,8 @@ user command in a subprocess, since its output is what the user reads.
 | thousands separators, canonical format | quarantine `invalid_number` (1,234.50 is not guessed) |
 | numbers off the mapping's marks (12,50 with thousands ',') | quarantine `invalid_number` |
 | a file or folder named after an entity that no pattern reads | stops: names it |
+| header field quoted after a space (` "QUANTITY"`) | loads by name |
+| a contract column twice in the header | stops: names the column |
 | 2.5 as a line number, 0x10, 1_000 (DuckDB's cast would read them) | quarantine `invalid_number` |
 | reordered, upper-case header | loads by column name |
 | empty and header-only files beside a good one | load log `empty` / `header_only`, 0 rows |
@@ -322,6 +324,29 @@ def test_a_folder_named_after_an_entity_stops_the_build(case):
     (case.landing / "sales_lines").mkdir()
     case.write("sales_lines/part1.csv", sales_file(line("INV900")))
     case.build().assert_stopped("Landing entries not read: sales_lines/ (sales_lines?)")
+
+
+def test_a_header_field_quoted_after_a_space_still_names_its_column(case):
+    # CSV keeps ` "QUANTITY"` (quote after a space) as text, quotes included: the column was
+    # then unexpected and the contract's quantity missing
+    text = sales_csv()
+    header, rest = text.split("\n", 1)
+    header = header.replace("quantity", ' "QUANTITY"').replace("unit_price", "unit_price  ")
+    case.write(F, header + "\n" + rest)
+    case.build().assert_built()
+    case.assert_rejected({})
+    assert sorted(r["quantity"] for r in case.fact()) == sorted(
+        int(r["quantity"]) for r in BASE_ROWS
+    )
+
+
+def test_a_contract_column_named_twice_in_the_header_stops_the_build(case):
+    # the first was read and the second ignored without a word
+    text = sales_csv()
+    header, rest = text.split("\n", 1)
+    rows = [line_ + ",7" for line_ in rest.splitlines()]
+    case.write(F, header + ",Quantity\n" + "\n".join(rows) + "\n")
+    case.build().assert_stopped(F, "names column(s) Quantity, quantity more than once")
 
 
 def test_reordered_upper_case_header_loads_by_name(case):
