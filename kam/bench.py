@@ -1476,9 +1476,9 @@ def markdown(out: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kam.bench", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command")
-    floor = sub.add_parser("_floor", help=argparse.SUPPRESS)
+    argv = sys.argv[1:] if argv is None else argv
+    # the floor's own process (started by the benchmark): a separate parser, kept out of --help
+    floor = argparse.ArgumentParser(prog="python -m kam.bench _floor")
     floor.add_argument("--manifest", required=True)
     floor.add_argument("--db", required=True)
     floor.add_argument("--landing", required=True)
@@ -1488,6 +1488,17 @@ def main(argv: list[str] | None = None) -> int:
     floor.add_argument("--only", default="")
     floor.add_argument("--no-tests", action="store_true")
     floor.add_argument("--timings")
+    if argv[:1] == ["_floor"]:
+        args = floor.parse_args(argv[1:])
+        timings = run_floor(
+            Path(args.manifest), Path(args.db), Path(args.landing), threads=args.threads,
+            memory_limit=args.memory_limit, temp_dir=args.temp_dir,
+            only=tuple(x for x in args.only.split(",") if x), tests=not args.no_tests,
+        )  # fmt: skip
+        if args.timings:
+            Path(args.timings).write_text(json.dumps(timings, indent=2))
+        return 0
+    parser = argparse.ArgumentParser(prog="python -m kam.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--scale", default="small", choices=["small", "medium", "large"])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=42)
@@ -1514,15 +1525,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.out:
             Path(args.out).write_text(json.dumps(out, indent=2, default=str))
         print(markdown(out))
-        return 0
-    if args.command == "_floor":
-        timings = run_floor(
-            Path(args.manifest), Path(args.db), Path(args.landing), threads=args.threads,
-            memory_limit=args.memory_limit, temp_dir=args.temp_dir,
-            only=tuple(x for x in args.only.split(",") if x), tests=not args.no_tests,
-        )  # fmt: skip
-        if args.timings:
-            Path(args.timings).write_text(json.dumps(timings, indent=2))
         return 0
     only = tuple(x.strip() for x in args.only.split(",") if x.strip())
     unknown = set(only) - set(MEASUREMENTS)
