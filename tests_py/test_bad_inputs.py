@@ -463,8 +463,16 @@ def test_missing_optional_entities_are_derived_or_empty(case):
             "plan_actions",
         )
     }
-    accounts = case.q("select account_id, is_derived_from_sales from marts.dim_accounts")
-    assert sorted(accounts) == [("ACC1", True), ("ACC2", True), ("ACC3", True)]
+    accounts = case.q(
+        "select account_id, is_derived_from_sales, owner_rep_id from marts.dim_accounts"
+    )
+    # the owner is the rep on most of the account's lines; ACC3 has one line each with REP1
+    # and REP2: the latest line's rep
+    assert sorted(accounts) == [
+        ("ACC1", True, "REP1"),
+        ("ACC2", True, "REP2"),
+        ("ACC3", True, "REP2"),
+    ]
     products = case.q("select product_id from marts.dim_products where is_derived_from_sales")
     assert sorted(p for (p,) in products) == ["PRD1", "PRD2", "PRD3"]
     case.assert_reconciles({F: N_BASE})

@@ -124,6 +124,24 @@ def test_empty_build_succeeds(tmp_path, demo_landing):
     assert proc.returncode == 0
 
 
+def test_the_demo_without_its_accounts_file_passes_every_data_test(tmp_path, demo_landing):
+    """Accounts derived from the sales lines: the orphan-account lines of the demo become
+    accounts (an invoice may then name two), each gets the rep on most of its lines as owner,
+    so the visit plan still has accounts to plan, and every data test passes."""
+    landing = tmp_path / "landing"
+    shutil.copytree(demo_landing, landing)
+    (landing / "accounts.csv").unlink()
+    run_kam(["build"], build_env(tmp_path, landing))
+    [(derived, owned, planned)] = query(
+        tmp_path / "kam.duckdb",
+        """select
+            (select count(*) from marts.dim_accounts where is_derived_from_sales),
+            (select count(*) from marts.dim_accounts where owner_rep_id is not null),
+            (select sum(account_count) from marts.fct_rep_visit_plan)""",
+    )
+    assert derived > 1000 and owned == derived and planned > 0
+
+
 @pytest.mark.slow
 def test_a_build_that_spills_to_disk_completes(tmp_path):
     """With too little memory, DuckDB spills to its temp directory. dbt-duckdb used to set

@@ -1,7 +1,9 @@
 {#-
     The account list every later model uses: the accounts file when one was delivered,
     otherwise accounts derived from the clean sales lines (their most frequent name and country,
-    first purchase as creation date), flagged is_derived_from_sales.
+    first purchase as creation date, and as owner the rep on most of their lines, the latest
+    then the smallest id on a tie, so visit plans and rep views still have accounts), flagged
+    is_derived_from_sales.
 -#}
 {#- a plain table, not reusable_table: it reads the sales lines, which every delivery changes -#}
 {{ config(materialized='table') }}
@@ -15,6 +17,7 @@ sales_lines as (
         account_id,
         account_name,
         country,
+        rep_id,
         invoice_date
     from {{ ref('int_sales_lines') }}
 ),
@@ -28,6 +31,27 @@ derived_accounts as (
     from sales_lines
     where (select count(*) from file_accounts) = 0
     group by account_id
+),
+
+account_reps as (
+    select
+        account_id,
+        rep_id,
+        count(*) as line_count,
+        max(invoice_date) as last_invoice_date
+    from sales_lines
+    where rep_id is not null and (select count(*) from file_accounts) = 0
+    group by account_id, rep_id
+),
+
+derived_owners as (
+    select
+        account_id,
+        rep_id as owner_rep_id
+    from account_reps
+    qualify row_number() over (
+        partition by account_id order by line_count desc, last_invoice_date desc, rep_id
+    ) = 1
 ),
 
 from_file as (
@@ -57,11 +81,11 @@ from_file as (
 
 from_sales as (
     select
-        account_id,
-        account_name,
+        derived_accounts.account_id,
+        derived_accounts.account_name,
         cast(null as varchar) as parent_account_id,
         cast(null as varchar) as sector,
-        country,
+        derived_accounts.country,
         cast(null as varchar) as region,
         cast(null as varchar) as size_band,
         cast(null as decimal(18, 4)) as annual_potential,
@@ -71,13 +95,15 @@ from_sales as (
         cast(null as boolean) as is_strategic,
         cast(null as boolean) as is_renowned,
         cast(null as boolean) as has_strict_quality_requirements,
-        cast(null as varchar) as owner_rep_id,
-        created_date,
+        derived_owners.owner_rep_id,
+        derived_accounts.created_date,
         'client' as status,
         true as is_derived_from_sales,
         cast(null as varchar) as source_file,
         cast(null as bigint) as source_row
     from derived_accounts
+    left join derived_owners
+        on derived_accounts.account_id = derived_owners.account_id
 ),
 
 final as (
