@@ -48,7 +48,7 @@ order_handling as (
         periods.period_id,
         -- per account, as the mart counts them: an invoice whose lines name two accounts
         -- (possible when the accounts are derived from the sales lines) is an order for each
-        count(distinct (sales_lines.account_id, sales_lines.invoice_id))
+        count(distinct sales_lines.account_id || '|' || sales_lines.invoice_id)
         * {{ var('order_handling_cost') if var('order_handling_cost') is not none else 'null' }} as order_handling_cost
     from {{ ref('fct_sales_lines') }} as sales_lines
     inner join periods
