@@ -19,6 +19,7 @@ import gzip
 import hashlib
 import io
 import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -243,6 +244,24 @@ def _sql_str(value: str) -> str:
 
 def _quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _readable(path: Path, read):
+    """read(), with what Python's csv and gzip modules raise on a file they cannot read said as
+    a LandingError that names the file (their own messages name none)."""
+    try:
+        return read()
+    except csv.Error as exc:
+        raise LandingError(
+            f"{path.name}: the header cannot be read as CSV ({exc}). A file whose lines end in "
+            "a lone carriage return (old Mac line endings) must be saved with \\n or \\r\\n "
+            "line endings."
+        ) from None
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise LandingError(
+            f"{path.name}: the file cannot be decompressed ({exc}): a .gz file must be "
+            "complete and gzip-compressed; send it again, or uncompressed."
+        ) from None
 
 
 def _header_name(field: str, quote: str | None) -> str:
@@ -639,7 +658,7 @@ class LandingReader:
 
     def _read_csv(self, entity, path, m, digest, duplicate_of):
         size = path.stat().st_size
-        header = read_csv_header(path, m) if size else None
+        header = _readable(path, lambda: read_csv_header(path, m) if size else None)
         if header is None:
             self.reports.append(
                 FileReport(
@@ -665,7 +684,7 @@ class LandingReader:
             "strict_mode=true, null_padding=false, ignore_errors=true, "
             "max_line_size=1048576"
         )
-        longest = _longest_line(path)
+        longest = _readable(path, lambda: _longest_line(path))
         if longest > CSV_BUFFER_SAFE_LINE:
             # DuckDB silently drops a line longer than its buffer instead of rejecting it.
             options += f", buffer_size={longest + (2 << 20)}"

@@ -28,6 +28,7 @@ user command in a subprocess, since its output is what the user reads.
 | a file or folder named after an entity that no pattern reads | stops: names it |
 | header field quoted after a space (` "QUANTITY"`) | loads by name |
 | a contract column twice in the header | stops: names the column |
+| lone carriage returns as line ends; a truncated or not gzipped .gz | stops: names the file |
 | 2.5 as a line number, 0x10, 1_000 (DuckDB's cast would read them) | quarantine `invalid_number` |
 | reordered, upper-case header | loads by column name |
 | empty and header-only files beside a good one | load log `empty` / `header_only`, 0 rows |
@@ -347,6 +348,22 @@ def test_a_contract_column_named_twice_in_the_header_stops_the_build(case):
     rows = [line_ + ",7" for line_ in rest.splitlines()]
     case.write(F, header + ",Quantity\n" + "\n".join(rows) + "\n")
     case.build().assert_stopped(F, "names column(s) Quantity, quantity more than once")
+
+
+def test_a_file_with_old_mac_line_endings_stops_naming_the_file(case):
+    # before: Python's csv message, naming no file, as a "Compilation Error"
+    case.write(F, sales_csv().replace("\n", "\r"))
+    case.build().assert_stopped(f"{F}: the header cannot be read as CSV", "lone carriage return")
+
+
+@pytest.mark.parametrize("broken", ["truncated", "not_gzip"])
+def test_a_gz_file_that_cannot_be_decompressed_stops_naming_the_file(case, broken):
+    import gzip
+
+    data = gzip.compress(sales_csv().encode("utf-8"))
+    data = data[: len(data) // 2] if broken == "truncated" else sales_csv().encode("utf-8")
+    case.write("sales_lines.csv.gz", data)
+    case.build().assert_stopped("sales_lines.csv.gz: the file cannot be decompressed")
 
 
 def test_reordered_upper_case_header_loads_by_name(case):
