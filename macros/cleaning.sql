@@ -20,21 +20,19 @@
     replace(lower({{ clean_text(column) }}), ' ', '_')
 {%- endmacro %}
 
-{#- A plain number (12, -0.5, .5, 1e3); DuckDB's own cast also reads 1_000 and hexadecimal
-    0x10, which no export means, so those are unparsed (quarantined) rather than read. -#}
+{#- A plain number (12, -0.5, .5, 1e3), spaces around it allowed; DuckDB's own cast also reads
+    1_000 and hexadecimal 0x10, which no export means, so those are unparsed (quarantined).
+    One regular expression extracts the number, so the text is not cleaned twice. -#}
 {% macro to_decimal(column) -%}
-    case
-        when regexp_full_match({{ clean_text(column) }}, '[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?')
-            then try_cast({{ clean_text(column) }} as decimal(18, 4))
-    end
+    try_cast(
+        nullif(regexp_extract({{ column }}, '^\s*([+-]?(?:[0-9]+(?:[.][0-9]*)?|[.][0-9]+)(?:[eE][+-]?[0-9]+)?)\s*$', 1), '')
+        as decimal(18, 4)
+    )
 {%- endmacro %}
 
 {#- A whole number (3, or 3.0 from a typed Parquet column); DuckDB's cast would round 2.5 to 3. -#}
 {% macro to_integer(column) -%}
-    case
-        when regexp_full_match({{ clean_text(column) }}, '[+-]?[0-9]+([.]0*)?')
-            then try_cast({{ clean_text(column) }} as integer)
-    end
+    try_cast(nullif(regexp_extract({{ column }}, '^\s*([+-]?[0-9]+)(?:[.]0*)?\s*$', 1), '') as integer)
 {%- endmacro %}
 
 {#- ISO dates, with or without a time part; anything else (31/12/2024, 2024-02-30) is null. -#}

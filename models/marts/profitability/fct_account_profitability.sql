@@ -98,17 +98,7 @@ as_of_month_sales as (
 monthly_sales as (
     select * from closed_month_sales
     union all
-    select
-        account_id,
-        month_start_date,
-        gross_sales,
-        credit_notes_amount,
-        returns_amount,
-        discounts_amount,
-        net_revenue,
-        invoice_count,
-        credit_note_count
-    from as_of_month_sales
+    select * exclude (net_revenue_with_known_cost, known_gross_margin) from as_of_month_sales
 ),
 
 monthly_known_margin as (
