@@ -50,7 +50,7 @@ derived_owners as (
         rep_id as owner_rep_id
     from account_reps
     qualify row_number() over (
-        partition by account_id order by line_count desc, last_invoice_date desc, rep_id
+        partition by account_id order by line_count desc, last_invoice_date desc, rep_id asc
     ) = 1
 ),
 
