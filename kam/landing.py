@@ -20,6 +20,7 @@ import hashlib
 import io
 import re
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,16 +147,18 @@ def load_mapping(path: str | Path | None) -> dict[str, EntityMapping]:
     return out
 
 
+#: The names an entity's files may have without a mapping's `files` glob: <entity> + suffix.
+FILE_SUFFIXES = (".csv", "_*.csv", ".csv.gz", "_*.csv.gz", ".parquet", "_*.parquet")
+
+
+def _patterns_text(entity: str) -> str:
+    """The file names find_files accepts for `entity`, for messages."""
+    return ", ".join(entity + suffix for suffix in FILE_SUFFIXES)
+
+
 def find_files(landing_dir: Path, entity: str, mapping: EntityMapping) -> list[Path]:
     """The entity's files, sorted by name (the order duplicates are judged in)."""
-    patterns = mapping.files or [
-        f"{entity}.csv",
-        f"{entity}_*.csv",
-        f"{entity}.csv.gz",
-        f"{entity}_*.csv.gz",
-        f"{entity}.parquet",
-        f"{entity}_*.parquet",
-    ]
+    patterns = mapping.files or [entity + suffix for suffix in FILE_SUFFIXES]
     if not landing_dir.is_dir():
         return []
     names = sorted(p.name for p in landing_dir.iterdir() if p.is_file())
@@ -194,8 +197,7 @@ def unread_entries_message(landing_dir: Path, entries: list[tuple[str, str]]) ->
     listed = ", ".join(f"{name} ({entity}?)" for name, entity in entries)
     return (
         f"Landing entries not read: {listed}. Their names hold an entity's name, but the loader "
-        "reads only <entity>.csv, <entity>_*.csv, <entity>.csv.gz, <entity>_*.csv.gz, "
-        "<entity>.parquet and <entity>_*.parquet (lower case, in the landing folder itself) or "
+        f"reads only {_patterns_text('<entity>')} (lower case, in the landing folder itself) or "
         f"the `files` glob of the mapping file. Rename them, or move them out of "
         f"{landing_dir.resolve()}, so that no row is left out without a word."
     )
@@ -358,7 +360,8 @@ def _resolve_columns(
         for col in entity.columns
         if col.name not in m.expressions
     }
-    twice = sorted({h for h in header if h.casefold() in wanted and _count_folded(header, h) > 1})
+    folded = Counter(h.casefold() for h in header)
+    twice = sorted({h for h in header if h.casefold() in wanted and folded[h.casefold()] > 1})
     if twice:
         # which of the two holds the data cannot be guessed; reading the first would drop the other
         raise LandingError(
@@ -404,10 +407,6 @@ def _resolve_columns(
         )
     unexpected = [h for h in header if h and h.casefold() not in used]
     return exprs, unexpected
-
-
-def _count_folded(header: list[str], name: str) -> int:
-    return sum(1 for h in header if h.casefold() == name.casefold())
 
 
 def _char_class(ch: str) -> str:
