@@ -18,6 +18,8 @@
             as net_revenue_with_known_cost,
         sum(cost_of_goods) as known_cost_of_goods,
         sum(gross_margin) filter (where is_revenue_line) as known_gross_margin,
+        -- coverage is weighed by revenue, which a free line has none of: counted apart
+        count(*) filter (where is_free_of_charge and cost_basis = 'unknown') as unknown_cost_free_line_count,
         count(distinct invoice_id) filter (where document_type = 'invoice') as invoice_count,
         count(distinct invoice_id) filter (where document_type = 'credit_note') as credit_note_count,
         count(*) as line_count

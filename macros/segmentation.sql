@@ -13,8 +13,7 @@
         cast(net_revenue_window as decimal(18, 4)) as net_revenue_window,
         cast(gross_margin_window as decimal(18, 4)) as gross_margin_window,
         cast(cost_coverage_share_window as double) as cost_coverage_share_window,
-        cast(case when gross_margin_window is null then 'cost_coverage_below_minimum' end as varchar)
-            as gross_margin_missing_reason,
+        cast(gross_margin_missing_reason as varchar) as gross_margin_missing_reason,
         -- ABC
         cast(revenue_rank as integer) as revenue_rank,
         cast(revenue_share as double) as revenue_share,

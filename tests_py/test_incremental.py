@@ -666,6 +666,51 @@ def test_a_fact_built_under_an_older_contract_is_recreated_with_the_declared_con
     assert _query(db, "select is_full from incremental_state.fct_sales_lines__run") == [(False,)]
 
 
+def test_an_older_warehouse_gets_the_columns_the_code_adds_filled_in_full(warehouses, tmp_path):
+    """Two incremental models gained a column (decision log 60): a warehouse built before has
+    tables without it. The build appends it (on_schema_change) and, the code having changed,
+    recomputes every row, so the table equals a fresh build's, column for column."""
+    inc, full, _, landing, dbt = warehouses
+    db = tmp_path / "kam.duckdb"
+    shutil.copyfile(inc, db)
+    column = "unknown_cost_free_line_count"
+    tables = ("intermediate.int_account_monthly_sales", "intermediate.int_segment_entity_days")
+
+    def digest(path: Path, table: str) -> tuple:
+        # by name: an appended column stands last, where a fresh build has it elsewhere
+        schema, name = table.split(".")
+        names = [
+            n
+            for (n,) in _query(
+                full,
+                "select column_name from information_schema.columns where table_schema = "
+                f"'{schema}' and table_name = '{name}' order by column_name",
+            )
+        ]
+        return _query(
+            path, f"select count(*), sum(hash({', '.join(names)})::hugeint) from {table}"
+        )[0]
+
+    fresh = {t: digest(full, t) for t in tables}
+    conn = duckdb.connect(str(db))
+    for table in tables:
+        conn.execute(f"alter table {table} drop column {column}")
+    # and what the older code recorded: its own fingerprint
+    conn.execute("update incremental_state.account_monthly_sales__config set config = 'older code'")
+    conn.execute(
+        "update incremental_state.segment_entity_days__deps set value = 'older code' "
+        "where kind = 'config'"
+    )
+    conn.close()
+
+    dbt(db, landing, "run", "--select", "int_account_monthly_sales", "int_segment_entity_days",
+        whole_chain=False)  # fmt: skip
+    # a row kept from the older build would hold null in the appended column
+    for table in tables:
+        assert _query(db, f"select count(*) from {table} where {column} is null") == [(0,)]
+    assert {t: digest(db, t) for t in tables} == fresh
+
+
 # ---------------------------------------------------------------------------------------------
 # snapshot_table: an earlier snapshot is kept while what it reads is unchanged
 # ---------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ sales_lines as (
         line_category,
         is_revenue_line,
         is_return,
+        is_free_of_charge,
         gross_amount,
         discount_amount,
         net_revenue,
@@ -58,6 +59,7 @@ final as (
         net_revenue,
         coalesce(net_revenue_with_known_cost, 0) as net_revenue_with_known_cost,
         coalesce(known_gross_margin, 0) as known_gross_margin,
+        unknown_cost_free_line_count,
         invoice_count,
         credit_note_count
     from measures

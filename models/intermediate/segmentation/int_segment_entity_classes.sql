@@ -291,6 +291,7 @@ final as (
         discount_share_window,
         cost_coverage_share_window,
         gross_margin_window,
+        gross_margin_missing_reason,
         purchase_month_count_window,
         active_month_share,
         xyz_month_count,

@@ -11,7 +11,9 @@
     of the accounts whose lines fct_sales_lines replaced (incremental_state.segment_entity_days__delta)
     or whose group changed in dim_accounts, and of their groups before and after. Whole
     entities, not days: the gap to the previous purchase day runs across days. A full build
-    follows a full upstream build, a change of this model's code, or an --empty build.
+    follows a full upstream build, a change of this model's code, or an --empty build; a column
+    this code adds is appended to an older warehouse's table (on_schema_change), which that full
+    build then fills.
 -#}
 {#- A delta run: the table exists and no full refresh was asked (see stg_landing__sales_lines). -#}
 {%- set is_delta_run = execute and model.resource_type == 'model' and not should_full_refresh()
@@ -94,7 +96,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    on_schema_change='fail',
+    on_schema_change='append_new_columns',
     pre_hook=[prepare],
     post_hook=[hand_over],
 ) }}
@@ -106,6 +108,7 @@ with sales_lines as (
         document_type,
         line_category,
         is_revenue_line,
+        is_free_of_charge,
         gross_amount,
         discount_amount,
         net_revenue,
@@ -146,6 +149,8 @@ account_days as (
             as known_gross_margin,
         count(*) filter (where is_revenue_line) as revenue_line_count,
         count(*) filter (where is_revenue_line and cost_basis = 'unknown') as unknown_cost_line_count,
+        -- coverage is weighed by revenue, which a free line has none of: counted apart
+        count(*) filter (where is_free_of_charge and cost_basis = 'unknown') as unknown_cost_free_line_count,
         count(distinct invoice_id) filter (where is_revenue_line and document_type = 'invoice')
             as invoice_count
     from sales_lines
@@ -183,6 +188,7 @@ group_days as (
         sum(known_gross_margin) as known_gross_margin,
         sum(revenue_line_count) as revenue_line_count,
         sum(unknown_cost_line_count) as unknown_cost_line_count,
+        sum(unknown_cost_free_line_count) as unknown_cost_free_line_count,
         sum(invoice_count) as invoice_count
     from group_level
     group by entity_level, entity_id, sales_date
@@ -201,6 +207,7 @@ unioned as (
         known_gross_margin,
         revenue_line_count,
         unknown_cost_line_count,
+        unknown_cost_free_line_count,
         invoice_count
     from account_level
     union all
@@ -222,6 +229,7 @@ final as (
         {{ money('known_gross_margin') }} as known_gross_margin,
         cast(revenue_line_count as integer) as revenue_line_count,
         cast(unknown_cost_line_count as integer) as unknown_cost_line_count,
+        cast(unknown_cost_free_line_count as integer) as unknown_cost_free_line_count,
         cast(invoice_count as integer) as invoice_count,
         invoice_count > 0 as is_purchase_day,
         -- kept here, on a stored table, because the purchase-interval model's holistic

@@ -25,6 +25,7 @@ with entity_days as (
         known_gross_margin,
         revenue_line_count,
         unknown_cost_line_count,
+        unknown_cost_free_line_count,
         invoice_count
     from {{ ref('int_segment_entity_days') }}
 ),
@@ -74,6 +75,7 @@ period_sums as (
         sum(entity_days.known_gross_margin) as known_gross_margin,
         sum(entity_days.revenue_line_count) as revenue_line_count,
         sum(entity_days.unknown_cost_line_count) as unknown_cost_line_count,
+        sum(entity_days.unknown_cost_free_line_count) as unknown_cost_free_line_count,
         sum(entity_days.invoice_count) as invoice_count
     from entity_days
     inner join period_days
@@ -99,6 +101,7 @@ aggregated as (
         period_sums.known_gross_margin,
         period_sums.revenue_line_count,
         period_sums.unknown_cost_line_count,
+        period_sums.unknown_cost_free_line_count,
         period_sums.invoice_count
     from period_sums
     inner join periods
@@ -127,6 +130,7 @@ final as (
         {{ money('known_gross_margin') }} as known_gross_margin,
         cast(revenue_line_count as integer) as revenue_line_count,
         cast(unknown_cost_line_count as integer) as unknown_cost_line_count,
+        cast(unknown_cost_free_line_count as integer) as unknown_cost_free_line_count,
         cast(invoice_count as integer) as invoice_count,
         invoice_count > 0 as is_purchase_period
     from aggregated

@@ -85,6 +85,7 @@ entity_periods as (
         known_gross_margin,
         revenue_line_count,
         unknown_cost_line_count,
+        unknown_cost_free_line_count,
         is_purchase_period
     from {{ ref('int_segment_entity_periods') }}
     where {{ snapshots_to_build }}
@@ -183,6 +184,7 @@ window_totals as (
         sum(known_gross_margin) filter (where is_in_window) as known_gross_margin_window,
         sum(revenue_line_count) filter (where is_in_window) as revenue_line_count_window,
         sum(unknown_cost_line_count) filter (where is_in_window) as unknown_cost_line_count_window,
+        sum(unknown_cost_free_line_count) filter (where is_in_window) as unknown_cost_free_line_count_window,
         count(*) filter (where is_in_window and is_purchase_period) as purchase_month_count_window,
         -- exact decimal sums: doubles summed by several threads came out in a different order, and
         -- so different last bits, from one build to the next (one row in six at 150k accounts);
@@ -224,6 +226,7 @@ joined as (
         coalesce(window_totals.known_gross_margin_window, 0) as known_gross_margin_window,
         coalesce(window_totals.revenue_line_count_window, 0) as revenue_line_count_window,
         coalesce(window_totals.unknown_cost_line_count_window, 0) as unknown_cost_line_count_window,
+        coalesce(window_totals.unknown_cost_free_line_count_window, 0) as unknown_cost_free_line_count_window,
         coalesce(window_totals.purchase_month_count_window, 0) as purchase_month_count_window,
         coalesce(window_totals.window_revenue_sum, 0) as window_revenue_sum,
         coalesce(window_totals.window_revenue_sum_squares, 0) as window_revenue_sum_squares,
@@ -290,7 +293,17 @@ statistics as (
                     baseline_month_count * baseline_revenue_sum_squares - baseline_revenue_sum * baseline_revenue_sum
                     as double
                 ), 0)) / baseline_month_count
-        end as baseline_monthly_stddev
+        end as baseline_monthly_stddev,
+        case
+            -- nothing sold: the margin is known, and zero
+            when revenue_line_count_window = 0 then {{ money('0') }}
+            when net_revenue_window = 0
+                then case when unknown_cost_line_count_window = 0 then {{ money('known_gross_margin_window') }} end
+            when net_revenue_with_known_cost_window / net_revenue_window >= {{ number_var('min_cost_coverage') }}
+                then {{ money(
+                    'known_gross_margin_window * net_revenue_window / nullif(net_revenue_with_known_cost_window, 0)'
+                ) }}
+        end as covered_gross_margin_window
     from series_lengths
 ),
 
@@ -341,16 +354,13 @@ final as (
             when net_revenue_window != 0
                 then cast(net_revenue_with_known_cost_window / net_revenue_window as double)
         end as cost_coverage_share_window,
+        -- goods given free at an unknown cost: coverage, weighed by revenue, cannot see them, yet
+        -- the margin is unknown by their cost
+        case when unknown_cost_free_line_count_window = 0 then covered_gross_margin_window end as gross_margin_window,
         case
-            -- nothing sold: the margin is known, and zero
-            when revenue_line_count_window = 0 then {{ money('0') }}
-            when net_revenue_window = 0
-                then case when unknown_cost_line_count_window = 0 then {{ money('known_gross_margin_window') }} end
-            when net_revenue_with_known_cost_window / net_revenue_window >= {{ number_var('min_cost_coverage') }}
-                then {{ money(
-                    'known_gross_margin_window * net_revenue_window / nullif(net_revenue_with_known_cost_window, 0)'
-                ) }}
-        end as gross_margin_window,
+            when covered_gross_margin_window is null then 'cost_coverage_below_minimum'
+            when unknown_cost_free_line_count_window > 0 then 'free_goods_cost_unknown'
+        end as gross_margin_missing_reason,
         cast(purchase_month_count_window as integer) as purchase_month_count_window,
         cast(purchase_month_count_window as double) / {{ number_var('window_months') }} as active_month_share,
         cast(xyz_month_count as integer) as xyz_month_count,

@@ -1,7 +1,8 @@
 {#-
     One row per clean sales line, in the reporting currency, with its cost of goods and gross
     margin. Cost of goods: the product's unit cost; else the family margin rate of seed
-    family_margin_rates; else unknown (null, cost_basis 'unknown'), never zero.
+    family_margin_rates (not for a line given free of charge: a rate applied to no revenue would
+    say the goods cost nothing); else unknown (null, cost_basis 'unknown'), never zero.
 
     Incremental, by invoice: a line depends on its int_sales_lines row, its product (family,
     unit cost) and its family's margin rate, so a delta build recomputes the invoices
@@ -142,7 +143,9 @@ costed as (
             when not sales_lines.is_revenue_line then 'not_applicable'
             when sales_lines.line_category = 'discount' then 'not_applicable'
             when products.unit_cost is not null then 'unit_cost'
-            when family_margin_rates.margin_rate is not null then 'family_margin_rate'
+            -- a margin rate prices cost from revenue: a line given free has none, so its cost is unknown
+            when family_margin_rates.margin_rate is not null and not sales_lines.is_free_of_charge
+                then 'family_margin_rate'
             else 'unknown'
         end as cost_basis,
         products.unit_cost,

@@ -74,7 +74,8 @@ closed_month_known_margin as (
         account_id,
         month_start_date,
         net_revenue_with_known_cost,
-        known_gross_margin
+        known_gross_margin,
+        unknown_cost_free_line_count
     from {{ ref('int_account_monthly_known_margin') }}
     where month_start_date < (select as_of.as_of_month_start_date from as_of)
 ),
@@ -91,14 +92,16 @@ as_of_month_sales as (
         invoice_count,
         credit_note_count,
         net_revenue_with_known_cost,
-        known_gross_margin
+        known_gross_margin,
+        unknown_cost_free_line_count
     from {{ ref('int_account_as_of_month_sales') }}
 ),
 
 monthly_sales as (
     select * from closed_month_sales
     union all
-    select * exclude (net_revenue_with_known_cost, known_gross_margin) from as_of_month_sales
+    select * exclude (net_revenue_with_known_cost, known_gross_margin, unknown_cost_free_line_count)
+    from as_of_month_sales
 ),
 
 monthly_known_margin as (
@@ -108,7 +111,8 @@ monthly_known_margin as (
         account_id,
         month_start_date,
         net_revenue_with_known_cost,
-        known_gross_margin
+        known_gross_margin,
+        unknown_cost_free_line_count
     from as_of_month_sales
 ),
 
@@ -143,6 +147,7 @@ sales_by_period as (
         sum(monthly_sales.net_revenue) as net_revenue,
         sum(monthly_known_margin.net_revenue_with_known_cost) as net_revenue_with_known_cost,
         sum(monthly_known_margin.known_gross_margin) as known_gross_margin,
+        sum(monthly_known_margin.unknown_cost_free_line_count) as unknown_cost_free_line_count,
         sum(monthly_sales.invoice_count) as invoice_count,
         sum(monthly_sales.credit_note_count) as credit_note_count
     from monthly_sales
@@ -154,7 +159,7 @@ sales_by_period as (
     group by monthly_sales.account_id, period_months.period_number
 ),
 
-margin_by_period as (
+covered_margin_by_period as (
     select
         *,
         case when net_revenue != 0 then net_revenue_with_known_cost / net_revenue end as cost_coverage_share,
@@ -164,8 +169,21 @@ margin_by_period as (
             when net_revenue = 0 then known_gross_margin
             when net_revenue_with_known_cost / net_revenue >= {{ number_var('min_cost_coverage') }}
                 then known_gross_margin * net_revenue / net_revenue_with_known_cost
-        end as gross_margin
+        end as covered_gross_margin
     from sales_by_period
+),
+
+-- goods given free at an unknown cost: coverage, weighed by revenue, cannot see them, yet the
+-- margin is unknown by their cost
+margin_by_period as (
+    select
+        *,
+        case when coalesce(unknown_cost_free_line_count, 0) = 0 then covered_gross_margin end as gross_margin,
+        case
+            when covered_gross_margin is null then 'cost_of_goods_unknown'
+            when coalesce(unknown_cost_free_line_count, 0) > 0 then 'free_goods_cost_unknown'
+        end as gross_margin_missing_reason
+    from covered_margin_by_period
 ),
 
 cost_drivers_by_period as (
@@ -201,6 +219,7 @@ account_periods as (
         margin_by_period.discounts_amount,
         margin_by_period.net_revenue,
         margin_by_period.gross_margin,
+        margin_by_period.gross_margin_missing_reason,
         margin_by_period.cost_coverage_share,
         margin_by_period.invoice_count,
         margin_by_period.credit_note_count,
@@ -481,7 +500,7 @@ final as (
             when {{ money('net_revenue') }} > 0 then {{ money('gross_margin_value') }} / {{ money('net_revenue') }}
         end as gross_margin_rate,
         cost_coverage_share,
-        case when gross_margin_value is null then 'cost_of_goods_unknown' end as gross_margin_missing_reason,
+        case when gross_margin_value is null then gross_margin_missing_reason end as gross_margin_missing_reason,
         cast(coalesce(invoice_count, 0) as bigint) as invoice_count,
         cast(coalesce(credit_note_count, 0) as bigint) as credit_note_count,
         -- cost drivers (quantities of recorded events; null when the source does not cover the period)
@@ -519,7 +538,7 @@ final as (
         {{ money('net_contribution_value') }} as net_contribution,
         case
             when net_contribution_value is not null then null
-            when gross_margin_value is null then 'cost_of_goods_unknown'
+            when gross_margin_value is null then gross_margin_missing_reason
             else cost_of_sales_missing_reason
         end as net_contribution_missing_reason,
         case
