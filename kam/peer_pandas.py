@@ -211,9 +211,12 @@ def price_lines(df: pd.DataFrame, landing: Path, p: dict) -> pd.DataFrame:
     resolved = df["product_id"].map(family).fillna(df["product_family"])
     uc, mr = df["product_id"].map(unit_cost), resolved.map(margins["margin_rate"])
     not_applicable = ~df["is_revenue_line"] | (df["line_category"] == "discount")
-    df["cost_known"] = not_applicable | uc.notna() | mr.notna()
+    # a margin rate prices cost from revenue: a line given free has none, so its cost is unknown
+    by_rate = mr.notna() & (df["unit_price"] != 0)
+    df["cost_known"] = not_applicable | uc.notna() | by_rate
+    df["free_unknown_cost"] = (df["unit_price"] == 0) & ~df["cost_known"]
     df["gross_margin"] = np.select(
-        [not_applicable, uc.notna(), mr.notna()],
+        [not_applicable, uc.notna(), by_rate],
         [
             df["net_revenue"],
             (df["net_amount"] - df["quantity"] * uc).round(4),
@@ -311,6 +314,7 @@ def cost_of_sales(landing: Path, lines: pd.DataFrame, as_of: pd.Timestamp, p: di
         net_revenue=("net_revenue", "sum"),
         known_revenue=("known_revenue", "sum"),
         known_margin=("known_margin", "sum"),
+        free_unknown_cost=("free_unknown_cost", "sum"),
         invoices=("invoice", "nunique"),
     )
     coverage = per["known_revenue"] / per["net_revenue"].where(per["net_revenue"] != 0)
@@ -320,6 +324,8 @@ def cost_of_sales(landing: Path, lines: pd.DataFrame, as_of: pd.Timestamp, p: di
         np.where(coverage >= p["min_cost_coverage"],
                  per["known_margin"] * per["net_revenue"] / per["known_revenue"], np.nan),
     )  # fmt: skip
+    # goods given free at an unknown cost: the margin is unknown by that cost
+    per["gross_margin_12m"] = per["gross_margin_12m"].where(per["free_unknown_cost"] == 0)
     # rep cost per minute of practical capacity
     reps = read_entity(landing, "reps")
     cpm = pd.Series(dtype=float)
