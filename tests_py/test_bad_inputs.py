@@ -49,6 +49,7 @@ user command in a subprocess, since its output is what the user reads.
 | far-future date (2099) in a big delivery | quarantine `date_out_of_range`, as-of date unmoved |
 | far-future date (2099) in a small delivery | same expected |
 | far-past date (1900) | quarantine `date_out_of_range` (var min_valid_date) |
+| 2099 activity, opportunity, assessment | quarantine `date_out_of_range` (int_far_future_rows) |
 | unknown currency; lower-case known one | `unknown_currency`; "eur" converted as EUR |
 | orphan account / product keys | quarantine `orphan_key` + key; non-product codes exempt |
 | padded, mixed-case codes and labels | trimmed, upper-cased codes, lower-case labels: clean |
@@ -784,6 +785,69 @@ def test_far_past_date_is_quarantined(case):
         }
     )
     case.assert_reconciles({F: N_BASE + 2})
+
+
+def test_far_future_activities_opportunities_and_assessments_are_quarantined(case):
+    """A 2099 activity, opportunity or assessment would never be counted (every window ends on
+    the as-of date): quarantined like a 2099 sales line, while a date within var
+    max_future_days after the as-of date (2024-06-01 + 31 days) stays clean."""
+    case.write(F, sales_csv())
+    case.write(
+        "activities.csv",
+        table_csv(
+            "activity_id,activity_date,account_id,activity_type",
+            "ACT1,2024-05-20,ACC1,visit",
+            "ACT2,2099-01-01,ACC1,visit",
+            "ACT3,2024-07-02,ACC2,call",
+            "ACT4,2024-07-03,ACC2,call",
+        ),
+    )
+    case.write(
+        "opportunities.csv",
+        table_csv(
+            "opportunity_id,account_id,created_date,status",
+            "OPP1,ACC1,2024-05-01,open",
+            "OPP2,ACC1,2099-02-01,open",
+        ),
+    )
+    case.write(
+        "relationship_assessments.csv",
+        table_csv(
+            "assessment_id,account_id,assessment_date,criterion_code,score",
+            "AS1,ACC1,2024-05-01,trust,4",
+            "AS2,ACC1,2099-03-01,trust,2",
+        ),
+    )
+    # with the data tests: the reconciliations must hold with rows left to int_far_future_rows
+    case.build(tests=True).assert_built()
+    assert str(case.q("select as_of_date from intermediate.int_as_of_date")[0][0]) == (
+        LAST_BASE_DATE
+    )
+    case.assert_rejected(
+        {
+            ("activities.csv", 2): ("date_out_of_range", "activity_date 2099-01-01"),
+            ("activities.csv", 4): ("date_out_of_range", "activity_date 2024-07-03"),
+        },
+        entity="activities",
+    )
+    case.assert_rejected(
+        {("opportunities.csv", 2): ("date_out_of_range", "created_date 2099-02-01")},
+        entity="opportunities",
+    )
+    case.assert_rejected(
+        {("relationship_assessments.csv", 2): ("date_out_of_range", "assessment_date 2099-03-01")},
+        entity="relationship_assessments",
+    )
+    clean = case.q("select activity_id from intermediate.int_activities order by 1")
+    assert clean == [("ACT1",), ("ACT3",)]
+    case.assert_reconciles(
+        {
+            F: N_BASE,
+            "activities.csv": 4,
+            "opportunities.csv": 2,
+            "relationship_assessments.csv": 2,
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,6 +1,19 @@
-with clean_activities as (
-    select * from {{ ref('int_activities__checked') }}
-    where dq_reason is null
+-- dated more than var max_future_days after the as-of date: quarantined (int_far_future_rows)
+with far_future as (
+    select
+        source_file,
+        source_row
+    from {{ ref('int_far_future_rows') }}
+    where entity = 'activities'
+),
+
+clean_activities as (
+    select checked.*
+    from {{ ref('int_activities__checked') }} as checked
+    left join far_future
+        on checked.source_file = far_future.source_file
+        and checked.source_row = far_future.source_row
+    where checked.dq_reason is null and far_future.source_row is null
 ),
 
 final as (

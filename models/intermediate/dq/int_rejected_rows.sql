@@ -1,4 +1,7 @@
-{#- Every row that did not make it into a clean model, from every entity, with its reason. -#}
+{#-
+    Every row that did not make it into a clean model, from every entity, with its reason: the
+    rejected rows of the ten __checked models and the far-future rows of int_far_future_rows.
+-#}
 {#- a plain table, not reusable_table: it reads the sales lines, which every delivery changes -#}
 {{ config(materialized='table') }}
 {%- set entities = [
@@ -37,8 +40,10 @@ reason_codes as (
 unioned as (
     {% for entity, key in entities %}
         select * from rejected_{{ entity }}
-        {% if not loop.last %}union all{% endif %}
+        union all
     {% endfor %}
+    -- rows that passed every row rule but are dated far after the as-of date
+    select * from {{ ref('int_far_future_rows') }}
 ),
 
 final as (
