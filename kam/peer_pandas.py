@@ -211,10 +211,11 @@ def price_lines(df: pd.DataFrame, landing: Path, p: dict) -> pd.DataFrame:
     resolved = df["product_id"].map(family).fillna(df["product_family"])
     uc, mr = df["product_id"].map(unit_cost), resolved.map(margins["margin_rate"])
     not_applicable = ~df["is_revenue_line"] | (df["line_category"] == "discount")
-    # a margin rate prices cost from revenue: a line given free has none, so its cost is unknown
-    by_rate = mr.notna() & (df["unit_price"] != 0)
+    # a margin rate prices cost from revenue: goods given free (price 0 or discounted to 0) have
+    # none, so their cost is unknown
+    by_rate = mr.notna() & (df["net_amount"] != 0)
     df["cost_known"] = not_applicable | uc.notna() | by_rate
-    df["free_unknown_cost"] = (df["unit_price"] == 0) & ~df["cost_known"]
+    df["free_unknown_cost"] = (df["net_revenue"] == 0) & ~df["cost_known"]
     df["gross_margin"] = np.select(
         [not_applicable, uc.notna(), by_rate],
         [

@@ -18,8 +18,9 @@
             as net_revenue_with_known_cost,
         sum(cost_of_goods) as known_cost_of_goods,
         sum(gross_margin) filter (where is_revenue_line) as known_gross_margin,
-        -- coverage is weighed by revenue, which a free line has none of: counted apart
-        count(*) filter (where is_free_of_charge and cost_basis = 'unknown') as unknown_cost_free_line_count,
+        -- goods given free (price 0 or discounted to 0): coverage is weighed by revenue, which they
+        -- have none of, so they are counted apart
+        count(*) filter (where cost_basis = 'unknown' and net_revenue = 0) as unknown_cost_free_line_count,
         count(distinct invoice_id) filter (where document_type = 'invoice') as invoice_count,
         count(distinct invoice_id) filter (where document_type = 'credit_note') as credit_note_count,
         count(*) as line_count

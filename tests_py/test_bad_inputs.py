@@ -394,10 +394,20 @@ def test_empty_and_header_only_files_beside_a_good_file(case):
 
 def test_header_only_file_as_the_only_delivery_builds_an_empty_warehouse(case):
     case.write(F, sales_file())
+    # without sales lines the as-of date is a placeholder (var min_valid_date, 2000-01-01):
+    # an activity of 2024 is not "far after" it
+    case.write(
+        "activities.csv",
+        table_csv("activity_id,activity_date,activity_type", "ACT1,2024-05-20,visit"),
+    )
     case.build().assert_built()
     assert case.load_log()[F]["load_status"] == "header_only"
     assert case.fact_count() == 0
-    case.assert_reconciles({F: 0})
+    assert case.q("select as_of_date_origin from intermediate.int_as_of_date") == [
+        ("no sales lines: var min_valid_date",)
+    ]
+    assert case.q("select activity_id from intermediate.int_activities") == [("ACT1",)]
+    case.assert_reconciles({F: 0, "activities.csv": 1})
 
 
 def test_required_column_missing_from_the_header_stops_the_build(case):

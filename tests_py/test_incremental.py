@@ -668,8 +668,9 @@ def test_a_fact_built_under_an_older_contract_is_recreated_with_the_declared_con
 
 def test_an_older_warehouse_gets_the_columns_the_code_adds_filled_in_full(warehouses, tmp_path):
     """Two incremental models gained a column (decision log 60): a warehouse built before has
-    tables without it. The build appends it (on_schema_change) and, the code having changed,
-    recomputes every row, so the table equals a fresh build's, column for column."""
+    tables without it. The build adds it, and drops a column the code no longer has
+    (on_schema_change sync_all_columns); the code having changed, it recomputes every row, so
+    the table equals a fresh build's, column for column."""
     inc, full, _, landing, dbt = warehouses
     db = tmp_path / "kam.duckdb"
     shutil.copyfile(inc, db)
@@ -695,6 +696,8 @@ def test_an_older_warehouse_gets_the_columns_the_code_adds_filled_in_full(wareho
     conn = duckdb.connect(str(db))
     for table in tables:
         conn.execute(f"alter table {table} drop column {column}")
+        # and a column the code no longer has
+        conn.execute(f"alter table {table} add column retired_measure integer")
     # and what the older code recorded: its own fingerprint
     conn.execute("update incremental_state.account_monthly_sales__config set config = 'older code'")
     conn.execute(
@@ -708,6 +711,8 @@ def test_an_older_warehouse_gets_the_columns_the_code_adds_filled_in_full(wareho
     # a row kept from the older build would hold null in the appended column
     for table in tables:
         assert _query(db, f"select count(*) from {table} where {column} is null") == [(0,)]
+        columns = f"select column_name from (describe {table}) order by all"
+        assert _query(db, columns) == _query(full, columns)
     assert {t: digest(db, t) for t in tables} == fresh
 
 

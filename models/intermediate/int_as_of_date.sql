@@ -56,7 +56,10 @@ final as (
         {% else %}
             -- an empty warehouse still gets a date, so `dbt build --empty` and new installs work
             coalesce(derived.last_invoice_date, date '{{ validated_date_var("min_valid_date") }}') as as_of_date,
-            'last invoice date in the data' as as_of_date_origin
+            case
+                when derived.last_invoice_date is not null then 'last invoice date in the data'
+                else 'no sales lines: var min_valid_date'
+            end as as_of_date_origin
         {% endif %}
     from derived
 )

@@ -7,7 +7,8 @@
     A table of its own because it is the only check of these entities that reads the as-of date,
     which moves with every delivery of sales lines: the __checked and conformed models stay
     reusable_tables, kept across daily builds, and read this table, which a new day seldom
-    changes. Opportunities are checked on created_date (a closing date can be planned).
+    changes. Opportunities are checked on created_date (a closing date can be planned). Without
+    any sales line (as-of date origin 'no sales lines: var min_valid_date') nothing is checked.
 -#}
 {{ config(materialized='table') }}
 {%- set dated_entities = [
@@ -15,8 +16,12 @@
     ('opportunities', 'opportunity_id', 'created_date'),
     ('relationship_assessments', 'assessment_id', 'assessment_date'),
 ] %}
+-- without any sales line the as-of date is only a placeholder (var min_valid_date): nothing to
+-- judge other dates against, so nothing is held back
 with valid_range as (
-    select {{ as_of_date() }} + to_days({{ number_var('max_future_days') }}) as last_valid_date
+    select as_of_date + to_days({{ number_var('max_future_days') }}) as last_valid_date
+    from {{ ref('int_as_of_date') }}
+    where as_of_date_origin != 'no sales lines: var min_valid_date'
 ),
 {% for entity, key, date_column in dated_entities %}
     far_future_{{ entity }} as (

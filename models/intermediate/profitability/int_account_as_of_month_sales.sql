@@ -21,7 +21,6 @@ sales_lines as (
         line_category,
         is_revenue_line,
         is_return,
-        is_free_of_charge,
         gross_amount,
         discount_amount,
         net_revenue,

@@ -3,14 +3,15 @@
     here so every mart (segments, profitability, scores) aggregates months, not lines.
     Margin: when at least var min_cost_coverage of the net revenue has a known cost, the gross
     margin is extrapolated from the known part (cost_coverage_share says how much was known);
-    below that it is null, never zero; null too when a line given free of charge has an unknown
+    below that it is null, never zero; null too when a line given free has an unknown
     cost (coverage is weighed by revenue, which such a line has none of).
 
     Incremental, by account x month: a delta build recomputes, from the whole fact, the groups
     whose lines fct_sales_lines replaced (incremental_state.fct_sales_lines__delta); a full
     build follows a full upstream build or a change of min_cost_coverage or of this model's code
-    (macro account_sales_measures included); a column this code adds is appended to an older
-    warehouse's table (on_schema_change), which that full build then fills.
+    (macro account_sales_measures included); the columns of an older warehouse's table follow
+    the code (on_schema_change sync_all_columns: added, dropped or retyped), and that full build
+    fills them.
 -#}
 {#- A delta run: the table exists and no full refresh was asked (see stg_landing__sales_lines). -#}
 {%- set is_delta_run = execute and model.resource_type == 'model' and not should_full_refresh()
@@ -53,7 +54,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    on_schema_change='append_new_columns',
+    on_schema_change='sync_all_columns',
     pre_hook=[prepare],
     post_hook=[hand_over],
 ) }}
@@ -66,7 +67,6 @@ with sales_lines as (
         line_category,
         is_revenue_line,
         is_return,
-        is_free_of_charge,
         gross_amount,
         discount_amount,
         net_revenue,

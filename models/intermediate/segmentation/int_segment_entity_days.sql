@@ -11,9 +11,9 @@
     of the accounts whose lines fct_sales_lines replaced (incremental_state.segment_entity_days__delta)
     or whose group changed in dim_accounts, and of their groups before and after. Whole
     entities, not days: the gap to the previous purchase day runs across days. A full build
-    follows a full upstream build, a change of this model's code, or an --empty build; a column
-    this code adds is appended to an older warehouse's table (on_schema_change), which that full
-    build then fills.
+    follows a full upstream build, a change of this model's code, or an --empty build; the
+    columns of an older warehouse's table follow the code (on_schema_change sync_all_columns:
+    added, dropped or retyped), and that full build fills them.
 -#}
 {#- A delta run: the table exists and no full refresh was asked (see stg_landing__sales_lines). -#}
 {%- set is_delta_run = execute and model.resource_type == 'model' and not should_full_refresh()
@@ -96,7 +96,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    on_schema_change='append_new_columns',
+    on_schema_change='sync_all_columns',
     pre_hook=[prepare],
     post_hook=[hand_over],
 ) }}
@@ -108,7 +108,6 @@ with sales_lines as (
         document_type,
         line_category,
         is_revenue_line,
-        is_free_of_charge,
         gross_amount,
         discount_amount,
         net_revenue,
@@ -149,8 +148,9 @@ account_days as (
             as known_gross_margin,
         count(*) filter (where is_revenue_line) as revenue_line_count,
         count(*) filter (where is_revenue_line and cost_basis = 'unknown') as unknown_cost_line_count,
-        -- coverage is weighed by revenue, which a free line has none of: counted apart
-        count(*) filter (where is_free_of_charge and cost_basis = 'unknown') as unknown_cost_free_line_count,
+        -- goods given free (price 0 or discounted to 0): coverage is weighed by revenue, which they
+        -- have none of, so they are counted apart
+        count(*) filter (where cost_basis = 'unknown' and net_revenue = 0) as unknown_cost_free_line_count,
         count(distinct invoice_id) filter (where is_revenue_line and document_type = 'invoice')
             as invoice_count
     from sales_lines

@@ -297,8 +297,13 @@ statistics as (
         case
             -- nothing sold: the margin is known, and zero
             when revenue_line_count_window = 0 then {{ money('0') }}
+            -- no revenue to weigh coverage by: known when every priced line's cost is (free lines
+            -- of unknown cost are judged apart, below)
             when net_revenue_window = 0
-                then case when unknown_cost_line_count_window = 0 then {{ money('known_gross_margin_window') }} end
+                then case
+                    when unknown_cost_line_count_window = unknown_cost_free_line_count_window
+                        then {{ money('known_gross_margin_window') }}
+                end
             when net_revenue_with_known_cost_window / net_revenue_window >= {{ number_var('min_cost_coverage') }}
                 then {{ money(
                     'known_gross_margin_window * net_revenue_window / nullif(net_revenue_with_known_cost_window, 0)'

@@ -1,8 +1,9 @@
 {#-
     One row per clean sales line, in the reporting currency, with its cost of goods and gross
     margin. Cost of goods: the product's unit cost; else the family margin rate of seed
-    family_margin_rates (not for a line given free of charge: a rate applied to no revenue would
-    say the goods cost nothing); else unknown (null, cost_basis 'unknown'), never zero.
+    family_margin_rates (not for goods given free, at price 0 or discounted to 0: a rate applied
+    to no revenue would say they cost nothing); else unknown (null, cost_basis 'unknown'), never
+    zero.
 
     Incremental, by invoice: a line depends on its int_sales_lines row, its product (family,
     unit cost) and its family's margin rate, so a delta build recomputes the invoices
@@ -143,8 +144,9 @@ costed as (
             when not sales_lines.is_revenue_line then 'not_applicable'
             when sales_lines.line_category = 'discount' then 'not_applicable'
             when products.unit_cost is not null then 'unit_cost'
-            -- a margin rate prices cost from revenue: a line given free has none, so its cost is unknown
-            when family_margin_rates.margin_rate is not null and not sales_lines.is_free_of_charge
+            -- a margin rate prices cost from revenue: goods given free (price 0, or discounted to 0)
+            -- have none, so their cost is unknown
+            when family_margin_rates.margin_rate is not null and sales_lines.net_amount != 0
                 then 'family_margin_rate'
             else 'unknown'
         end as cost_basis,
