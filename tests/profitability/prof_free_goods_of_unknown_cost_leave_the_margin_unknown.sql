@@ -19,6 +19,28 @@ with unknown_cost_lines as (
     where sales_lines.is_revenue_line and sales_lines.cost_basis = 'unknown'
 ),
 
+-- per entity and day, once as the account's and once as its group's: the marts below are then
+-- joined on equal keys (a sales export without costs has every line here)
+unknown_cost_days as (
+    select
+        false as is_group,
+        account_id as entity_id,
+        invoice_date,
+        bool_or(is_given_free) as has_free_line,
+        bool_or(not is_given_free) as has_priced_line
+    from unknown_cost_lines
+    group by account_id, invoice_date
+    union all
+    select
+        true as is_group,
+        group_account_id as entity_id,
+        invoice_date,
+        bool_or(is_given_free) as has_free_line,
+        bool_or(not is_given_free) as has_priced_line
+    from unknown_cost_lines
+    group by group_account_id, invoice_date
+),
+
 profitability as (
     select
         'fct_account_profitability' as mart,
@@ -79,13 +101,13 @@ lines_by_row as (
     select
         mart_rows.mart,
         mart_rows.row_id,
-        bool_or(unknown_cost_lines.is_given_free) as has_free_line_of_unknown_cost,
-        bool_or(not unknown_cost_lines.is_given_free) as has_priced_line_of_unknown_cost
+        bool_or(unknown_cost_days.has_free_line) as has_free_line_of_unknown_cost,
+        bool_or(unknown_cost_days.has_priced_line) as has_priced_line_of_unknown_cost
     from mart_rows
-    inner join unknown_cost_lines
-        on mart_rows.entity_id
-        = case when mart_rows.is_group then unknown_cost_lines.group_account_id else unknown_cost_lines.account_id end
-        and unknown_cost_lines.invoice_date between mart_rows.start_date and mart_rows.end_date
+    inner join unknown_cost_days
+        on mart_rows.is_group = unknown_cost_days.is_group
+        and mart_rows.entity_id = unknown_cost_days.entity_id
+        and unknown_cost_days.invoice_date between mart_rows.start_date and mart_rows.end_date
     group by mart_rows.mart, mart_rows.row_id
 ),
 
