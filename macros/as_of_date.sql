@@ -16,10 +16,30 @@
 {#- Return var `name` if it is a valid ISO date (YYYY-MM-DD); stop the build with a clear message otherwise. -#}
 {% macro validated_date_var(name) -%}
     {%- set value = var(name) | string | trim -%}
-    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', value) -%}
-        {{ exceptions.raise_compiler_error("var " ~ name ~ " must be a date written YYYY-MM-DD, got: " ~ (value | truncate(40))) }}
+    {%- set problem = date_var_problem(name) -%}
+    {%- if problem -%}
+        {{ exceptions.raise_compiler_error(problem) }}
     {%- endif -%}
     {{- value -}}
+{%- endmacro %}
+
+{#-
+    The sentence that says why var `name` is no date, or '' when it is one: written YYYY-MM-DD
+    and a day of the calendar. The calendar check is here because DuckDB would otherwise stop
+    the first model that reads `2025-02-30` with its own conversion error, after other models ran.
+-#}
+{% macro date_var_problem(name) -%}
+    {%- set value = var(name) | string | trim -%}
+    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', value) -%}
+        {{- "var " ~ name ~ " must be a date written YYYY-MM-DD, got: " ~ (value | truncate(40)) -}}
+    {%- else -%}
+        {%- set year, month, day = value[0:4] | int, value[5:7] | int, value[8:10] | int -%}
+        {%- set leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) -%}
+        {%- set month_days = [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] -%}
+        {%- if year < 1 or month < 1 or month > 12 or day < 1 or day > month_days[month - 1] -%}
+            {{- "var " ~ name ~ " is " ~ value ~ ", which is no day of the calendar" -}}
+        {%- endif -%}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- Return numeric var `name`, stopping the build with a clear message if it is not a number. -#}

@@ -1,6 +1,8 @@
 {#-
     Stops a dbt command before any model runs when a var holds a number its rule cannot mean:
-    a share above 1, a count of months below 1, a cut-off at or below the one it must exceed.
+    a share above 1, a count of months below 1, a cut-off at or below the one it must exceed;
+    or a date var that is no day of the calendar (2025-02-30), or an as-of date before the first
+    valid date.
     number_var already refuses text where a number is expected; without this check, numbers
     out of range built without an error and gave empty or contradictory classes (for example
     abc_b_cutoff below abc_a_cutoff: no class B). Called by the project's on-run-start hook
@@ -88,6 +90,20 @@
                 ~ higher ~ ' (' ~ var(higher) ~ ')') -%}
         {%- endif -%}
     {%- endfor -%}
+    {#- dates: a calendar day; an as-of date before the first valid date would quarantine everything -#}
+    {%- set dates = {} -%}
+    {%- for name in ['min_valid_date', 'as_of_date'] if var(name, none) is not none and var(name) | string | trim != '' -%}
+        {%- set problem = date_var_problem(name) | trim -%}
+        {%- if problem -%}
+            {%- do problems.append(problem) -%}
+        {%- else -%}
+            {%- do dates.update({name: var(name) | string | trim}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if dates | length == 2 and dates['as_of_date'] < dates['min_valid_date'] -%}
+        {%- do problems.append('var as_of_date (' ~ dates['as_of_date'] ~ ') must not be before var min_valid_date ('
+            ~ dates['min_valid_date'] ~ ')') -%}
+    {%- endif -%}
     {%- for name, allowed in choices.items() -%}
         {%- if var(name, none) not in allowed -%}
             {%- do problems.append('var ' ~ name ~ ' is ' ~ var(name, none) ~ ', not one of ' ~ (allowed | join(', '))) -%}

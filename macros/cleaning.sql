@@ -22,12 +22,19 @@
 
 {#- A plain number (12, -0.5, .5, 1e3), spaces around it allowed; DuckDB's own cast also reads
     1_000 and hexadecimal 0x10, which no export means, so those are unparsed (quarantined).
-    One regular expression extracts the number, so the text is not cleaned twice. -#}
+    One regular expression extracts the number, so the text is not cleaned twice.
+    Amounts are held to 4 decimals (rounded half away from zero). A number that is not zero but
+    rounds to 0 (a unit price of 0.00004) is unparsed too: held as 0 it would turn a priced
+    line into goods given free; as a number beyond 14 digits, it is a value the type cannot hold. -#}
 {% macro to_decimal(column) -%}
-    try_cast(
+    {%- set number_text -%}
         nullif(regexp_extract({{ column }}, '^\s*([+-]?(?:[0-9]+(?:[.][0-9]*)?|[.][0-9]+)(?:[eE][+-]?[0-9]+)?)\s*$', 1), '')
-        as decimal(18, 4)
-    )
+    {%- endset -%}
+    case
+        when try_cast({{ number_text }} as decimal(18, 4)) = 0 and regexp_matches({{ number_text }}, '^[^eE]*[1-9]')
+            then null
+        else try_cast({{ number_text }} as decimal(18, 4))
+    end
 {%- endmacro %}
 
 {#- A whole number (3, or 3.0 from a typed Parquet column); DuckDB's cast would round 2.5 to 3. -#}

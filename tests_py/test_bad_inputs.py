@@ -30,6 +30,7 @@ user command in a subprocess, since its output is what the user reads.
 | a contract column twice in the header | stops: names the column |
 | lone carriage returns as line ends; a truncated or not gzipped .gz | stops: names the file |
 | 2.5 as a line number, 0x10, 1_000 (DuckDB's cast would read them) | quarantine `invalid_number` |
+| an amount that is not 0 but rounds to 0 at 4 decimals (0.00004) | quarantine `invalid_number` |
 | reordered, upper-case header | loads by column name |
 | empty and header-only files beside a good one | load log `empty` / `header_only`, 0 rows |
 | header-only file as the only sales file | build OK, empty fact, load log `header_only` |
@@ -68,6 +69,7 @@ user command in a subprocess, since its output is what the user reads.
 | --vars YAML cannot read (2025-13-45; subprocess) | stops before dbt: "cannot be read as YAML" |
 | numeric var abc_a_cutoff = text (subprocess) | stops: "var abc_a_cutoff must be a number" |
 | vars out of range (cut-offs swapped, share > 1, 0 months) | stops: every problem listed |
+| date vars: 2024-02-30, an as-of date before min_valid_date | stops before any model |
 | numeric var max_future_days = text | stops: "var max_future_days must be a number" |
 | var min_valid_date with SQL, as_of_date set (subprocess) | stops: "var min_valid_date must be" |
 | var reporting_currency with SQL | expected escaped or refused |
@@ -292,6 +294,10 @@ def test_numbers_duckdb_would_read_another_way_are_quarantined(case):
             line("INV901", line_number="0x10"),
             line("INV902", quantity="1_000"),
             line("INV903", line_number="4.0", quantity="+3", unit_price=".5"),
+            # amounts are held to 4 decimals: a price that is not zero must not read as free goods
+            line("INV904", unit_price="0.00004"),
+            line("INV905", quantity="1e-5"),
+            line("INV906", unit_price="0.00005", discount_amount="0e2"),
         ),
     )
     case.build().assert_built()
@@ -300,11 +306,15 @@ def test_numbers_duckdb_would_read_another_way_are_quarantined(case):
             (F, 9): ("invalid_number", "line_number"),
             (F, 10): ("invalid_number", "line_number"),
             (F, 11): ("invalid_number", "quantity"),
+            (F, 13): ("invalid_number", "unit_price"),
+            (F, 14): ("invalid_number", "quantity"),
         }
     )
     [read] = case.fact("invoice_id = 'INV903'")
     assert (read["line_number"], read["quantity"], float(read["unit_price"])) == (4, 3, 0.5)
-    case.assert_reconciles({F: N_BASE + 4})
+    [rounded] = case.fact("invoice_id = 'INV906'")
+    assert (float(rounded["unit_price"]), float(rounded["discount_amount"])) == (0.0001, 0.0)
+    case.assert_reconciles({F: N_BASE + 7})
 
 
 @pytest.mark.parametrize(
@@ -1140,6 +1150,15 @@ def test_vars_out_of_range_stop_the_build_listing_every_problem(case):
         "var window_months is 0, below 1",
         "var field_day_share is 1.5, above 1",
         "var visit_overflow_rule is shrink, not one of stretch, drop_lowest",
+    )
+    # dates: quoted, YAML lets a day that does not exist through to the project, which stops it
+    # before any model runs (DuckDB's conversion error came from the first model that read it)
+    case.build(vars_yaml="{as_of_date: '2024-02-30'}").assert_stopped(
+        "var as_of_date is 2024-02-30, which is no day of the calendar"
+    )
+    assert not case.outcome.failed_nodes  # stopped by the on-run-start hook, not by a model
+    case.build(vars_yaml="{as_of_date: '1999-12-31'}").assert_stopped(
+        "var as_of_date (1999-12-31) must not be before var min_valid_date (2000-01-01)"
     )
     # a null var (unknown cost) is not out of range: the build goes on
     assert case.build(vars_yaml="{order_handling_cost: null}").outcome.ok

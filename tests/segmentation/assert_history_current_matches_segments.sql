@@ -1,4 +1,5 @@
-{#- The current snapshot of the history is the current segmentation: same accounts, cells, stages, revenue. -#}
+{#- The current snapshot of the history is the current segmentation: same accounts, cells, stages, revenue,
+    margin and the reason a margin is unknown. -#}
 select
     coalesce(history.account_id, segments.account_id) as account_id,
     history.abc_xyz_cell as history_cell,
@@ -17,3 +18,5 @@ where history.account_id is null
     or history.lifecycle_stage != segments.lifecycle_stage
     or history.net_revenue_window != segments.net_revenue_window
     or history.snapshot_date != segments.as_of_date
+    or history.gross_margin_window is distinct from segments.gross_margin_window
+    or history.gross_margin_missing_reason is distinct from segments.gross_margin_missing_reason
