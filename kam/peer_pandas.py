@@ -216,6 +216,7 @@ def price_lines(df: pd.DataFrame, landing: Path, p: dict) -> pd.DataFrame:
     by_rate = mr.notna() & (df["net_amount"] != 0)
     df["cost_known"] = not_applicable | uc.notna() | by_rate
     df["free_unknown_cost"] = (df["net_revenue"] == 0) & ~df["cost_known"]
+    df["priced_unknown_cost"] = (df["net_revenue"] != 0) & ~df["cost_known"]
     df["gross_margin"] = np.select(
         [not_applicable, uc.notna(), by_rate],
         [
@@ -316,12 +317,14 @@ def cost_of_sales(landing: Path, lines: pd.DataFrame, as_of: pd.Timestamp, p: di
         known_revenue=("known_revenue", "sum"),
         known_margin=("known_margin", "sum"),
         free_unknown_cost=("free_unknown_cost", "sum"),
+        priced_unknown_cost=("priced_unknown_cost", "sum"),
         invoices=("invoice", "nunique"),
     )
     coverage = per["known_revenue"] / per["net_revenue"].where(per["net_revenue"] != 0)
+    # no revenue to weigh coverage by: known when no priced line's cost is unknown
     per["gross_margin_12m"] = np.where(
         per["net_revenue"] == 0,
-        per["known_margin"],
+        per["known_margin"].where(per["priced_unknown_cost"] == 0),
         np.where(coverage >= p["min_cost_coverage"],
                  per["known_margin"] * per["net_revenue"] / per["known_revenue"], np.nan),
     )  # fmt: skip

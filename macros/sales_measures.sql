@@ -21,6 +21,9 @@
         -- goods given free (price 0 or discounted to 0): coverage is weighed by revenue, which they
         -- have none of, so they are counted apart
         count(*) filter (where cost_basis = 'unknown' and net_revenue = 0) as unknown_cost_free_line_count,
+        -- every revenue line of unknown cost, free or priced: without net revenue to weigh coverage
+        -- by, the margin is known only when none of them is priced
+        count(*) filter (where is_revenue_line and cost_basis = 'unknown') as unknown_cost_line_count,
         count(distinct invoice_id) filter (where document_type = 'invoice') as invoice_count,
         count(distinct invoice_id) filter (where document_type = 'credit_note') as credit_note_count,
         count(*) as line_count

@@ -4,8 +4,8 @@
     account's or group's window in fct_account_segments / fct_group_segments, holding such a line
     (found here from the line-level fact, independently of the monthly and daily aggregates) has
     an unknown margin with reason free_goods_cost_unknown, unless its coverage already made it
-    unknown (coverage share below var min_cost_coverage or, in the segment marts, no net revenue
-    and a priced line of unknown cost); a row without such a line never gives that reason.
+    unknown (coverage share below var min_cost_coverage, or no net revenue and a priced line of
+    unknown cost); a row without such a line never gives that reason.
 -#}
 with unknown_cost_lines as (
     select
@@ -116,11 +116,10 @@ checked as (
         mart_rows.*,
         coalesce(lines_by_row.has_free_line_of_unknown_cost, false) as has_free_line_of_unknown_cost,
         coalesce(mart_rows.cost_coverage_share < {{ var('min_cost_coverage') }}, false)
-        -- without net revenue the segmentation calls a priced line of unknown cost short coverage;
-        -- profitability takes the known part as the margin
+        -- without net revenue, a priced line of unknown cost leaves the margin unknown for its
+        -- cost, in every mart (decision log 66)
         or (
-            mart_rows.mart != 'fct_account_profitability'
-            and mart_rows.net_revenue = 0
+            mart_rows.net_revenue = 0
             and coalesce(lines_by_row.has_priced_line_of_unknown_cost, false)
         ) as is_coverage_short
     from mart_rows

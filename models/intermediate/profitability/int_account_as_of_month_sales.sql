@@ -59,6 +59,7 @@ final as (
         coalesce(net_revenue_with_known_cost, 0) as net_revenue_with_known_cost,
         coalesce(known_gross_margin, 0) as known_gross_margin,
         unknown_cost_free_line_count,
+        unknown_cost_line_count,
         invoice_count,
         credit_note_count
     from measures

@@ -30,7 +30,9 @@ final as (
         coalesce(sum(gross_margin) filter (where is_revenue_line), 0) as known_gross_margin,
         -- goods given free (price 0 or discounted to 0): counted apart, as they weigh nothing in
         -- a coverage weighed by revenue
-        count(*) filter (where cost_basis = 'unknown' and net_revenue = 0) as unknown_cost_free_line_count
+        count(*) filter (where cost_basis = 'unknown' and net_revenue = 0) as unknown_cost_free_line_count,
+        -- free or priced: a period without net revenue has a known margin only when none is priced
+        count(*) filter (where is_revenue_line and cost_basis = 'unknown') as unknown_cost_line_count
     from sales_lines
     group by account_id, invoice_month
 )

@@ -4,7 +4,8 @@
     Margin: when at least var min_cost_coverage of the net revenue has a known cost, the gross
     margin is extrapolated from the known part (cost_coverage_share says how much was known);
     below that it is null, never zero; null too when a line given free has an unknown
-    cost (coverage is weighed by revenue, which such a line has none of).
+    cost (coverage is weighed by revenue, which such a line has none of), and in a month without
+    net revenue when a priced line has an unknown cost.
 
     Incremental, by account x month: a delta build recomputes, from the whole fact, the groups
     whose lines fct_sales_lines replaced (incremental_state.fct_sales_lines__delta); a full
@@ -111,11 +112,14 @@ final as (
         case
             -- goods given free at an unknown cost: the margin is unknown by that cost
             when unknown_cost_free_line_count > 0 then null
-            when net_revenue = 0 then known_gross_margin
+            -- no revenue to weigh coverage by: known when no priced line's cost is unknown
+            when net_revenue = 0 and unknown_cost_line_count = 0 then known_gross_margin
+            when net_revenue = 0 then null
             when net_revenue_with_known_cost / net_revenue >= {{ number_var('min_cost_coverage') }}
                 then known_gross_margin * net_revenue / nullif(net_revenue_with_known_cost, 0)
         end as gross_margin,
         unknown_cost_free_line_count,
+        unknown_cost_line_count,
         invoice_count,
         credit_note_count,
         line_count

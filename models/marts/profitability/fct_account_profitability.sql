@@ -75,7 +75,8 @@ closed_month_known_margin as (
         month_start_date,
         net_revenue_with_known_cost,
         known_gross_margin,
-        unknown_cost_free_line_count
+        unknown_cost_free_line_count,
+        unknown_cost_line_count
     from {{ ref('int_account_monthly_known_margin') }}
     where month_start_date < (select as_of.as_of_month_start_date from as_of)
 ),
@@ -93,14 +94,17 @@ as_of_month_sales as (
         credit_note_count,
         net_revenue_with_known_cost,
         known_gross_margin,
-        unknown_cost_free_line_count
+        unknown_cost_free_line_count,
+        unknown_cost_line_count
     from {{ ref('int_account_as_of_month_sales') }}
 ),
 
 monthly_sales as (
     select * from closed_month_sales
     union all
-    select * exclude (net_revenue_with_known_cost, known_gross_margin, unknown_cost_free_line_count)
+    select * exclude (
+        net_revenue_with_known_cost, known_gross_margin, unknown_cost_free_line_count, unknown_cost_line_count
+    )
     from as_of_month_sales
 ),
 
@@ -112,7 +116,8 @@ monthly_known_margin as (
         month_start_date,
         net_revenue_with_known_cost,
         known_gross_margin,
-        unknown_cost_free_line_count
+        unknown_cost_free_line_count,
+        unknown_cost_line_count
     from as_of_month_sales
 ),
 
@@ -148,6 +153,7 @@ sales_by_period as (
         sum(monthly_known_margin.net_revenue_with_known_cost) as net_revenue_with_known_cost,
         sum(monthly_known_margin.known_gross_margin) as known_gross_margin,
         sum(monthly_known_margin.unknown_cost_free_line_count) as unknown_cost_free_line_count,
+        sum(monthly_known_margin.unknown_cost_line_count) as unknown_cost_line_count,
         sum(monthly_sales.invoice_count) as invoice_count,
         sum(monthly_sales.credit_note_count) as credit_note_count
     from monthly_sales
@@ -166,7 +172,13 @@ covered_margin_by_period as (
         -- the rule of int_account_monthly_sales (var min_cost_coverage) on the period's own coverage:
         -- the unknown rest is assumed to earn the known part's margin rate
         case
-            when net_revenue = 0 then known_gross_margin
+            -- no revenue to weigh coverage by: known when no priced line's cost is unknown (goods
+            -- given free at an unknown cost are judged apart, below), as in the segment marts
+            when net_revenue = 0
+                then case
+                    when coalesce(unknown_cost_line_count, 0) = coalesce(unknown_cost_free_line_count, 0)
+                        then known_gross_margin
+                end
             when net_revenue_with_known_cost / net_revenue >= {{ number_var('min_cost_coverage') }}
                 then known_gross_margin * net_revenue / net_revenue_with_known_cost
         end as covered_gross_margin
