@@ -22,19 +22,23 @@
 
 {#- A plain number (12, -0.5, .5, 1e3), spaces around it allowed; DuckDB's own cast also reads
     1_000 and hexadecimal 0x10, which no export means, so those are unparsed (quarantined).
-    One regular expression extracts the number, so the text is not cleaned twice.
-    Amounts are held to 4 decimals (rounded half away from zero). A number that is not zero but
-    rounds to 0 (a unit price of 0.00004) is unparsed too: held as 0 it would turn a priced
-    line into goods given free; as a number beyond 14 digits, it is a value the type cannot hold. -#}
+    One regular expression extracts the number, so the text is not cleaned twice. Held to 4
+    decimals, rounded half away from zero (see rounds_to_zero for where that matters). -#}
 {% macro to_decimal(column) -%}
-    {%- set number_text -%}
-        nullif(regexp_extract({{ column }}, '^\s*([+-]?(?:[0-9]+(?:[.][0-9]*)?|[.][0-9]+)(?:[eE][+-]?[0-9]+)?)\s*$', 1), '')
-    {%- endset -%}
-    case
-        when try_cast({{ number_text }} as decimal(18, 4)) = 0 and regexp_matches({{ number_text }}, '^[^eE]*[1-9]')
-            then null
-        else try_cast({{ number_text }} as decimal(18, 4))
-    end
+    try_cast({{ number_text(column) }} as decimal(18, 4))
+{%- endmacro %}
+
+{#- The number in the text of `column` (see to_decimal), or null. -#}
+{% macro number_text(column) -%}
+    nullif(regexp_extract({{ column }}, '^\s*([+-]?(?:[0-9]+(?:[.][0-9]*)?|[.][0-9]+)(?:[eE][+-]?[0-9]+)?)\s*$', 1), '')
+{%- endmacro %}
+
+{#- True when the text of `column` is a number that is not zero but reads as 0 at 4 decimals
+    (0.00004, 4e-5). Checked only where a 0 changes what a row means: a sales line's unit price
+    (0 makes it goods given free) and quantity. Elsewhere rounding is harmless, and a value
+    such as a discount of 5.55e-17, an export's floating-point noise, means 0. -#}
+{% macro rounds_to_zero(column) -%}
+    coalesce({{ to_decimal(column) }} = 0 and regexp_matches({{ number_text(column) }}, '^[^eE]*[1-9]'), false)
 {%- endmacro %}
 
 {#- A whole number (3, or 3.0 from a typed Parquet column); DuckDB's cast would round 2.5 to 3. -#}

@@ -407,8 +407,9 @@ def test_readers_in_a_loop_see_no_error_and_never_a_mix(published, tmp_path):
     try:
         for n in range(2, 6):
             t0 = time.time()
-            # the build holds the candidate's write lock for 0.4 s: readers must not notice
-            write_audit_publish(published, fake_build(f"v{n}", rows=50 * n, hold=0.4), keep=1)
+            # the build holds the candidate's write lock for 1 s: readers must not notice (1 s, so
+            # a read completes inside it on 2 cores shared with another test worker's build)
+            write_audit_publish(published, fake_build(f"v{n}", rows=50 * n, hold=1.0), keep=1)
             builds.append((t0, time.time()))
             time.sleep(0.1)
         safety = threading.Timer(30, stop.touch)  # never wait forever for the reader below

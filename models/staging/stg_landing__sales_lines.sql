@@ -126,8 +126,10 @@ typed as (
         -- parse failures, checked below
         {{ is_unparsed('line_number', to_integer('line_number')) }} as is_bad_line_number,
         {{ is_unparsed('invoice_date', to_date('invoice_date')) }} as is_bad_invoice_date,
-        {{ is_unparsed('quantity', to_decimal('quantity')) }} as is_bad_quantity,
-        {{ is_unparsed('unit_price', to_decimal('unit_price')) }} as is_bad_unit_price,
+        -- a quantity or price that is not 0 but rounds to 0 would make a priced line goods given free
+        {{ is_unparsed('quantity', to_decimal('quantity')) }} or {{ rounds_to_zero('quantity') }} as is_bad_quantity,
+        {{ is_unparsed('unit_price', to_decimal('unit_price')) }} or {{ rounds_to_zero('unit_price') }}
+            as is_bad_unit_price,
         {{ is_unparsed('discount_amount', to_decimal('discount_amount')) }} as is_bad_discount
     from source
 ),
