@@ -114,6 +114,10 @@ def clean_sales_lines(landing: Path, p: dict) -> tuple[pd.DataFrame, pd.Timestam
     bad_parse = (present["line_number"] & df["line_number"].isna()) | (
         present["discount_amount"] & number(raw["discount_amount"]).isna()
     )
+    # a quantity or price that is not 0 but rounds to 0 (0.00004) is quarantined, not made free
+    for c in ("quantity", "unit_price"):
+        nonzero = raw[c].str.strip().str.contains(r"^[^eE]*[1-9]", na=False)
+        bad_parse |= nonzero & (df[c] == 0)
     df.loc[df["document_type"] == "credit_note", "quantity"] = -df["quantity"].abs()
     # a duplicate file (same bytes as an earlier one) is excluded whole
     digests = {

@@ -67,3 +67,32 @@
     ).columns[0].values() | list -%}
     {{ return((declared | unique | sort | list) == (built | unique | sort | list)) }}
 {%- endmacro %}
+
+{#-
+    The fingerprint of the current model's code for the incremental models' "config" rows: its
+    own text and the text of every project macro it calls, directly or through another macro
+    (model.depends_on.macros, then each macro's own). A change to a cleaning or measures macro
+    (to_decimal, rounds_to_zero, account_sales_measures) then rebuilds the model in full, as a
+    change to the model's file does; the model's text alone missed those.
+-#}
+{% macro code_signature() -%}
+    {{- local_md5(model.raw_code ~ project_macro_texts(model.depends_on.macros)) -}}
+{%- endmacro %}
+
+{#- The text of the given project macros and of every project macro they call, each once. -#}
+{% macro project_macro_texts(macro_ids) -%}
+    {%- set seen, texts = [], [] -%}
+    {%- do collect_macro_texts(macro_ids, seen, texts) -%}
+    {{- texts | join('\n') -}}
+{%- endmacro %}
+
+{% macro collect_macro_texts(macro_ids, seen, texts) -%}
+    {%- for macro_id in macro_ids | sort if macro_id.startswith('macro.' ~ project_name ~ '.') and macro_id not in seen -%}
+        {%- do seen.append(macro_id) -%}
+        {%- set found = context.get(macro_id.split('.')[-1]) -%}
+        {%- if found is not none and found.macro is defined -%}
+            {%- do texts.append(found.macro.macro_sql) -%}
+            {%- do collect_macro_texts(found.macro.depends_on.macros, seen, texts) -%}
+        {%- endif -%}
+    {%- endfor -%}
+{%- endmacro %}

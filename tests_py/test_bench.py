@@ -82,6 +82,27 @@ def test_peer_gives_the_warehouse_headline_numbers(warehouse, tmp_path):
     assert matches == [total] * len(matches)  # same numbers, account by account
 
 
+def test_peer_quarantines_a_quantity_or_price_that_rounds_to_zero_like_the_warehouse(tmp_path):
+    # stg_landing__sales_lines: 0.00004 would read as 0 and make a priced line goods given free
+    header = (
+        "invoice_id,line_number,invoice_date,account_id,product_id,rep_id,quantity,unit_price,"
+        "discount_amount,currency,document_type,product_family"
+    )
+    rows = [
+        f"INV{n},1,2024-05-20,ACC1,PRD1,REP1,{quantity},{price},,GBP,invoice,Tools"
+        for n, quantity, price in [
+            (1, "2", "10.00"),
+            (2, "2", "0.00004"),
+            (3, "0.00004", "10.00"),
+            (4, "2", "0.00006"),  # 0.0001
+            (5, "2", "0.0"),
+        ]
+    ]
+    (tmp_path / "sales_lines.csv").write_text("\n".join([header, *rows]) + "\n")
+    lines, _ = peer_pandas.clean_sales_lines(tmp_path, peer_pandas.params())
+    assert sorted(lines["invoice_id"]) == ["INV1", "INV4", "INV5"]
+
+
 def test_floor_runs_every_model_and_test_of_a_build(warehouse, tmp_path):
     demo_warehouse, demo_landing, manifest, foreign = warehouse
     db = tmp_path / "floor" / "kam.duckdb"

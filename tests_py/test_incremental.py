@@ -43,6 +43,7 @@ import pytest
 
 from kam import bench
 from kam.contract import PROJECT_DIR
+from tests_py.conftest import run_dbt
 
 #: The dbt project under test (another checkout can be tested with KAM_TEST_PROJECT_DIR).
 PROJECT = Path(os.environ.get("KAM_TEST_PROJECT_DIR") or PROJECT_DIR)
@@ -852,3 +853,28 @@ def test_an_as_of_date_moved_within_its_month_keeps_the_month_ends(warehouses, t
         whole_chain=False)  # fmt: skip
     tables = [f"intermediate.{name}" for name in SNAPSHOT_TABLES]
     assert bench.real_differences(bench.compare_databases(partial, db, tables=tables)) == {}
+
+
+def test_incremental_models_fingerprint_the_macros_they_call(tmp_path):
+    """An incremental model rebuilds in full when its code changed: its config row holds
+    code_signature(), which digests the text of the project macros it calls, transitively (a
+    change to rounds_to_zero must restage the sales lines, not only a change to the model)."""
+    env = {
+        "KAM_DUCKDB_PATH": str(tmp_path / "kam.duckdb"),
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
+    }
+    inline = "select $${{ project_macro_texts(['macro.kam.rounds_to_zero']) }}$$ as texts"
+    out = run_dbt(["compile", "--inline", inline], env).stdout
+    # rounds_to_zero calls to_decimal and number_text, and to_decimal calls number_text again
+    for name in ("rounds_to_zero", "to_decimal", "number_text"):
+        assert out.count(f"macro {name}(") == 1, name
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    incremental = {
+        n["name"]: n["raw_code"]
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model" and n["config"]["materialized"] == "incremental"
+    }
+    assert len(incremental) >= 6
+    for name, code in incremental.items():
+        assert "code_signature()" in code and "local_md5(model.raw_code" not in code, name

@@ -3,7 +3,7 @@
 
     Incremental: a row depends on its own landing row only, so a build appends the rows of the
     files not staged yet. The pre-hook compares the files staged last time (name, sha256, load
-    status, rows, and a signature of the loader, the vars used here and this model's code) with
+    status, rows, and a signature of the loader, the vars used here and this model's code with the macros it calls) with
     landing.load_log: when a staged file changed or disappeared, a new file sorts before a staged
     one, or anything in the signature changed, the table is emptied and restaged in full. The
     invoices of the new rows are handed to int_sales_lines__checked through
@@ -16,7 +16,7 @@
 {%- set is_delta_run = execute and model.resource_type == 'model' and not should_full_refresh()
     and load_relation(this) is not none -%}
 {%- set config_signature -%}
-    '{{ var("reporting_currency") }}|{{ var("min_valid_date") }}|{{ local_md5(model.raw_code) }}|'
+    '{{ var("reporting_currency") }}|{{ var("min_valid_date") }}|{{ code_signature() }}|'
 {%- endset -%}
 {%- set prepare -%}{% raw %}
     {%- set is_delta_run = model.resource_type == 'model' and not should_full_refresh()

@@ -5,7 +5,9 @@
     (found here from the line-level fact, independently of the monthly and daily aggregates) has
     an unknown margin with reason free_goods_cost_unknown, unless its coverage already made it
     unknown (coverage share below var min_cost_coverage, or no net revenue and a priced line of
-    unknown cost); a row without such a line never gives that reason.
+    unknown cost); a row without such a line never gives that reason. And a row without net
+    revenue but with a priced line of unknown cost has an unknown margin with the coverage's
+    reason (decision log 66).
 -#}
 with unknown_cost_lines as (
     select
@@ -115,6 +117,7 @@ checked as (
     select
         mart_rows.*,
         coalesce(lines_by_row.has_free_line_of_unknown_cost, false) as has_free_line_of_unknown_cost,
+        coalesce(lines_by_row.has_priced_line_of_unknown_cost, false) as has_priced_line_of_unknown_cost,
         coalesce(mart_rows.cost_coverage_share < {{ var('min_cost_coverage') }}, false)
         -- without net revenue, a priced line of unknown cost leaves the margin unknown for its
         -- cost, in every mart (decision log 66)
@@ -137,3 +140,7 @@ where
         is distinct from case when is_coverage_short then coverage_reason else 'free_goods_cost_unknown' end
     ))
     or (not has_free_line_of_unknown_cost and gross_margin_missing_reason = 'free_goods_cost_unknown')
+    -- without net revenue, a priced line of unknown cost leaves the margin unknown for its cost
+    or (not has_free_line_of_unknown_cost and net_revenue = 0 and has_priced_line_of_unknown_cost and (
+        gross_margin is not null or gross_margin_missing_reason is distinct from coverage_reason
+    ))

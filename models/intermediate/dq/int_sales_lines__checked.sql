@@ -30,7 +30,7 @@
     create or replace table incremental_state.checked__deps_now as
     select
         'config' as kind,
-        '{{ number_var("max_future_days") }}|{{ local_md5(model.raw_code) }}|'
+        '{{ number_var("max_future_days") }}|{{ code_signature() }}|'
         || exists (select 1 from {{ ref('int_accounts__checked') }} where dq_reason is null) || '|'
         || exists (select 1 from {{ ref('int_products__checked') }} where dq_reason is null) as key
     union all

@@ -10,7 +10,7 @@
     Incremental, by account x month: a delta build recomputes, from the whole fact, the groups
     whose lines fct_sales_lines replaced (incremental_state.fct_sales_lines__delta); a full
     build follows a full upstream build or a change of min_cost_coverage or of this model's code
-    (macro account_sales_measures included); the columns of an older warehouse's table follow
+    (and of the macros it calls, account_sales_measures among them: macro code_signature); the columns of an older warehouse's table follow
     the code (on_schema_change sync_all_columns: added, dropped or retyped), and that full build
     fills them.
 -#}
@@ -26,7 +26,7 @@
     );
     create table if not exists incremental_state.account_monthly_sales__config (config varchar);
     create or replace table incremental_state.account_monthly_sales__config_now as
-    select '{{ number_var("min_cost_coverage") }}|{{ local_md5(model.raw_code ~ account_sales_measures()) }}' as config;
+    select '{{ number_var("min_cost_coverage") }}|{{ code_signature() }}' as config;
     create or replace table incremental_state.account_monthly_sales__run as
     select
         {{ 'false' if is_delta_run else 'true' }}
@@ -113,7 +113,8 @@ final as (
             -- goods given free at an unknown cost: the margin is unknown by that cost
             when unknown_cost_free_line_count > 0 then null
             -- no revenue to weigh coverage by: known when no priced line's cost is unknown
-            when net_revenue = 0 and unknown_cost_line_count = 0 then known_gross_margin
+            -- (a month of non-revenue lines only, such as postage, has no revenue-line margin: 0)
+            when net_revenue = 0 and unknown_cost_line_count = 0 then coalesce(known_gross_margin, 0)
             when net_revenue = 0 then null
             when net_revenue_with_known_cost / net_revenue >= {{ number_var('min_cost_coverage') }}
                 then known_gross_margin * net_revenue / nullif(net_revenue_with_known_cost, 0)

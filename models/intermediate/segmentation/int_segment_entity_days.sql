@@ -29,7 +29,7 @@
     select
         'config' as kind,
         '' as key,
-        '{{ local_md5(model.raw_code) }}{{ "|empty" if invocation_args_dict.get("empty") }}' as value
+        '{{ code_signature() }}{{ "|empty" if invocation_args_dict.get("empty") }}' as value
     union all
     select 'group', account_id, group_account_id
     from {{ ref('dim_accounts') }};

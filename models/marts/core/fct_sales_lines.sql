@@ -35,7 +35,7 @@
     create table if not exists incremental_state.segment_entity_days__delta (account_id varchar, is_full boolean);
     create table if not exists incremental_state.fct_sales_lines__deps (kind varchar, key varchar, value varchar);
     create or replace table incremental_state.fct_sales_lines__deps_now as
-    select 'config' as kind, '' as key, '{{ local_md5(model.raw_code) }}' as value
+    select 'config' as kind, '' as key, '{{ code_signature() }}' as value
     union all
     select
         'product',
