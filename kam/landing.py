@@ -275,18 +275,34 @@ def _header_name(field: str, quote: str | None) -> str:
     return name
 
 
+def _blank_header(path: Path, opener, mode: str, encoding: str | None) -> None:
+    """The first line is blank: None when the whole file is (an empty delivery), else stop.
+
+    The loader reads the first line as the header, so a file whose header comes after blank
+    lines would read as empty and its rows would be lost without a word."""
+    with opener(path, mode, encoding=encoding) as f:
+        for line in f:
+            if line.strip().lstrip("\ufeff" if isinstance(line, str) else b"\xef\xbb\xbf"):
+                raise LandingError(
+                    f"{path.name}: the first line is blank, but the file is not: the header must "
+                    "be on the first line. Remove the blank line(s) before the header and deliver "
+                    "the file again."
+                )
+    return None
+
+
 def read_csv_header(path: Path, m: EntityMapping) -> list[str] | None:
-    """The header's field names, or None for an empty file."""
+    """The header's field names, or None for an empty file (nothing but blank lines)."""
     opener = gzip.open if path.name.endswith(".gz") else open
     encoding = SUPPORTED_ENCODINGS[m.encoding.lower()]
     if encoding == "utf-16":  # a byte readline would split a UTF-16 code unit at b"\n"
         try:
             with opener(path, "rt", encoding="utf-16", newline="") as f:
                 text = f.readline(1 << 20).lstrip("\ufeff")
+            if not text.strip():
+                return _blank_header(path, opener, "rt", "utf-16")
         except UnicodeError:
             raise LandingError(f"{path.name}: the header is not valid utf-16.") from None
-        if not text.strip():
-            return None
         row = next(
             csv.reader(
                 io.StringIO(text),
@@ -298,10 +314,10 @@ def read_csv_header(path: Path, m: EntityMapping) -> list[str] | None:
         return [_header_name(h, m.quote) for h in row]
     with opener(path, "rb") as f:
         raw = f.readline(1 << 20)
-    if not raw.strip():
-        return None
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    if not raw.strip():
+        return _blank_header(path, opener, "rb", None)
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError:
@@ -405,7 +421,12 @@ def _resolve_columns(
             f"{path.name}: required column(s) {', '.join(missing)} missing from the header "
             f"({', '.join(header) or 'empty'}).{hint}"
         )
-    unexpected = [h for h in header if h and h.casefold() not in used]
+    # a column without a name is listed too: its values are not read, and that must show
+    unexpected = [
+        h or f"(column {i}, no name)"
+        for i, h in enumerate(header, start=1)
+        if not h or h.casefold() not in used
+    ]
     return exprs, unexpected
 
 
@@ -498,6 +519,9 @@ class LandingReader:
         erasure_path: str | Path | None = None,
     ):
         self.conn = conn
+        # Typed Parquet timestamps with a time zone are read as text in the session's zone, which
+        # would otherwise be the machine's: the same file would give other dates elsewhere.
+        self.conn.execute("set TimeZone = 'UTC'")
         self.landing_dir = Path(landing_dir)
         self.mapping = load_mapping(mapping_path)
         self.contract = load_contract()
@@ -693,10 +717,22 @@ class LandingReader:
         cur.execute("drop table if exists kam_rejects; drop table if exists kam_rejects_scan")
         # count(*) alone decodes no column, so invalid encoding would go unnoticed here.
         all_columns = ", ".join(f"c{i}" for i in range(1, n + 1))
-        accepted = cur.sql(
-            f"select count(hash({all_columns})) from read_csv({_sql_str(str(path))}, {options}, "
-            "store_rejects=true, rejects_table='kam_rejects', rejects_scan='kam_rejects_scan')"
-        ).fetchall()[0][0]
+        try:
+            accepted = cur.sql(
+                f"select count(hash({all_columns})) from read_csv({_sql_str(str(path))}, "
+                f"{options}, store_rejects=true, rejects_table='kam_rejects', "
+                "rejects_scan='kam_rejects_scan')"
+            ).fetchall()[0][0]
+        except duckdb.InvalidInputException as exc:
+            if "encoded" not in str(exc):
+                raise
+            # DuckDB's latin-1 refuses bytes 0x80-0x9F, which Windows-1252 uses for characters
+            # such as a curly apostrophe or the euro sign: the file is not Latin-1 then.
+            raise LandingError(
+                f"{path.name}: DuckDB cannot read it as {encoding} ({exc}). A file saved as "
+                "Windows-1252 (curly quotes, the euro sign) is neither UTF-8 nor Latin-1: save "
+                "it as UTF-8 and deliver it again."
+            ) from None
         rejects = cur.sql(
             "select line, error_type, csv_line, error_message from kam_rejects "
             "order by line, column_idx"

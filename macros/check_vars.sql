@@ -71,7 +71,10 @@
         ('score_band_low', 'score_band_high'),
         ('cos_ratio_reduce', 'cos_ratio_renegotiate'),
     ] -%}
-    {%- set choices = {'visit_overflow_rule': ['stretch', 'drop_lowest']} -%}
+    {%- set choices = {
+        'visit_overflow_rule': ['stretch', 'drop_lowest'],
+        'lost_account_visits': ['win_back_list', 'visit_plan'],
+    } -%}
     {%- set problems = [] -%}
     {%- set values = {} -%}
     {%- for name, bound in bounds.items() if var(name, none) is not none -%}

@@ -57,6 +57,7 @@
         cast(tenure_months as integer) as tenure_months,
         cast(active_contact_count as integer) as active_contact_count,
         cast(contact_function_count as integer) as contact_function_count,
+        cast(unknown_function_contact_count as integer) as unknown_function_contact_count,
         cast(opportunity_count_window as integer) as opportunity_count_window,
         cast(won_opportunity_count_window as integer) as won_opportunity_count_window,
         cast(discount_share_window as double) as discount_share_window,

@@ -1046,6 +1046,9 @@ def test_every_row_level_case_at_once_passes_the_projects_data_tests(case):
         raw(line("INV914", document_type="refund")): "invalid_value",
         raw(line("ADJ915", document_type="adjustment")): "accounting_adjustment",
         raw(line("INV916", discount_amount="1000")): "discount_exceeds_line",
+        # 2e13: DuckDB's decimal product overflowed and stopped the build (a typo, not an order)
+        raw(line("INV917", quantity="100000", unit_price="200000000")): "amount_out_of_range",
+        raw(line("INV918", line_number="0")): "invalid_value",
     }
     clean = [
         line("INV950", unit_price="0"),

@@ -278,6 +278,13 @@ def test_canonical_file_loads_contract_and_lineage_columns(landing: Path):
     ]
 
 
+def test_a_header_column_without_a_name_is_listed_as_unexpected(landing: Path):
+    write(landing, "sales_lines.csv", csv_text(HEADER + ",", record(1) + ",IMPORTANT NOTE"))
+    out = load(landing)
+    assert out.log[0]["unexpected_columns"] == "(column 8, no name)"
+    out.assert_nothing_lost(1)
+
+
 def test_values_are_loaded_as_text_without_type_inference(landing: Path):
     write(landing, "sales_lines.csv", csv_text(HEADER, "007,01,2024-01-01,A1,P1,1e3,010.50"))
     out = load(landing)
@@ -498,6 +505,34 @@ def test_latin1_data_without_mapping_raises_with_encoding_hint(landing: Path):
     assert "encoding: latin-1" in msg
 
 
+def test_windows_1252_bytes_under_latin1_mapping_stop_with_the_file_name(
+    landing: Path, mapping_file
+):
+    # DuckDB's latin-1 refuses 0x80-0x9F, the bytes Windows-1252 uses for curly quotes and the
+    # euro sign: a clear message, not DuckDB's bare error
+    header = HEADER + ",account_name"
+    content = csv_text(header, record(1) + ",O'Brien", record(2) + ",O\x92Brien \x80 Ltd")
+    write(landing, "sales_lines.csv", content.encode("latin-1"))
+    mapping = mapping_file("entities:\n  sales_lines:\n    encoding: latin-1\n")
+    with pytest.raises(LandingError) as exc:
+        load(landing, mapping=mapping)
+    msg = str(exc.value)
+    assert msg.startswith("sales_lines.csv: DuckDB cannot read it as latin-1")
+    assert "save it as UTF-8" in msg
+
+
+def test_parquet_timestamps_with_time_zone_read_the_same_in_every_zone(landing: Path):
+    write_parquet(
+        landing / "sales_lines.parquet",
+        "select 'I1' as invoice_id, timestamptz '2025-05-31 22:30:00+00' as invoice_date, "
+        "'A1' as account_id, 'P1' as product_id, 1 as quantity, 2.5 as unit_price",
+    )
+    conn = duckdb.connect()
+    conn.execute("set TimeZone = 'Asia/Tokyo'")  # a machine nine hours ahead of UTC
+    out = load(landing, conn=conn)
+    assert out.col("invoice_date")[0].startswith("2025-05-31 22:30:00")
+
+
 def test_latin1_with_mapping_loads_and_preserves_accents(landing: Path, mapping_file):
     header = HEADER + ",account_name,société"
     content = csv_text(header, record(1) + ",Société Générale,oui", record(2) + ",Zoë Crème,é")
@@ -638,6 +673,25 @@ def test_empty_file_has_status_empty_and_no_rows(landing: Path):
     )
     assert entry["sha256"] == sha256(path)
     assert entry["message"] == "empty file: no header, no rows"
+
+
+def test_blank_first_line_before_the_header_stops_with_the_file_name(landing: Path):
+    # the first line is read as the header: a blank one made the whole file read as empty and
+    # its rows vanished, the build passing
+    write(landing, "sales_lines.csv", "\n" + csv_text(HEADER, record(1), record(2)))
+    with pytest.raises(LandingError, match=r"^sales_lines\.csv: the first line is blank"):
+        load(landing)
+
+
+def test_blank_lines_only_and_bom_only_files_are_empty(landing: Path):
+    write(landing, "sales_lines_a.csv", b"\n \r\n\n")
+    write(landing, "sales_lines_b.csv", b"\xef\xbb\xbf")
+    out = load(landing)
+    assert out.rows == []
+    assert [(e["file"], e["status"]) for e in out.log] == [
+        ("sales_lines_a.csv", "empty"),
+        ("sales_lines_b.csv", "empty"),
+    ]
 
 
 def test_header_only_file_has_status_header_only_and_no_rows(landing: Path):

@@ -137,6 +137,8 @@ typed as (
 checked as (
     select
         *,
+        {#- amount_out_of_range: a line beyond any real order (a typo in quantity or price) would
+            overflow the money type -#}
         {%- set rules = [
             ("is_duplicate_file", "duplicate_file", "file content already delivered"),
             ("load_error is not null", "malformed_record", "record could not be split into fields"),
@@ -152,10 +154,13 @@ checked as (
             ("unit_price is null", "missing_required_value", "unit_price"),
             ("is_bad_discount", "invalid_number", "discount_amount"),
             ("is_bad_line_number", "invalid_number", "line_number"),
+            ("line_number < 1", "invalid_value", "line_number"),
             ("document_type not in ('invoice', 'credit_note', 'adjustment')", "invalid_value", "document_type"),
             ("unit_price < 0", "negative_amount", "unit_price"),
             ("discount_amount < 0", "negative_amount", "discount_amount"),
-            ("discount_amount > abs(quantity * unit_price)", "discount_exceeds_line", "discount_amount"),
+            ("abs(cast(quantity as double) * cast(unit_price as double)) >= 1e12", "amount_out_of_range", "quantity x unit_price"),
+            ("discount_amount >= 1e12", "amount_out_of_range", "discount_amount"),
+            ("discount_amount > abs(cast(quantity as decimal(38, 4)) * unit_price)", "discount_exceeds_line", "discount_amount"),
             ("quantity < 0 and document_type = 'invoice'", "negative_quantity_on_invoice", "quantity"),
             ("invoice_date < date '" ~ validated_date_var('min_valid_date') ~ "'", "date_out_of_range", "invoice_date"),
         ] %}

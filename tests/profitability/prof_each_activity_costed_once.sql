@@ -29,7 +29,10 @@ source_minutes as (
         periods.period_id,
         sum(activities.duration_minutes + activities.travel_minutes) filter (where activities.account_id is not null)
             as account_minutes,
-        sum(activities.duration_minutes + activities.travel_minutes) as all_minutes
+        sum(activities.duration_minutes + activities.travel_minutes) as all_minutes,
+        -- minutes not recorded leave the marts' minutes unknown: such periods cannot be summed
+        count(*) filter (where activities.duration_minutes is null or activities.travel_minutes is null)
+            as unknown_minutes_count
     from {{ ref('int_activities') }} as activities
     inner join periods
         on activities.activity_date between periods.period_start_date and periods.period_end_date
@@ -64,8 +67,11 @@ minute_checks as (
     from source_minutes
     left join account_minutes on source_minutes.period_id = account_minutes.period_id
     left join rep_minutes on source_minutes.period_id = rep_minutes.period_id
-    where abs(coalesce(account_minutes.account_minutes, 0) - coalesce(source_minutes.account_minutes, 0)) > 0.01
-        or abs(coalesce(rep_minutes.all_minutes, 0) - coalesce(source_minutes.all_minutes, 0)) > 0.01
+    where source_minutes.unknown_minutes_count = 0
+        and (
+            abs(coalesce(account_minutes.account_minutes, 0) - coalesce(source_minutes.account_minutes, 0)) > 0.01
+            or abs(coalesce(rep_minutes.all_minutes, 0) - coalesce(source_minutes.all_minutes, 0)) > 0.01
+        )
 )
 
 select

@@ -19,7 +19,8 @@ account_side as (
     select
         period_id,
         sum(coalesce(rep_time_cost, 0) + coalesce(travel_time_cost, 0) + coalesce(unpaid_service_cost, 0)) as time_cost,
-        count(*) filter (where rep_time_cost_missing_reason = 'rep_cost_unknown') as unknown_count,
+        count(*) filter (where rep_time_cost_missing_reason in ('rep_cost_unknown', 'activity_minutes_unknown'))
+            as unknown_count,
         sum(net_revenue) filter (where activity_count > 0) as served_net_revenue
     from {{ ref('fct_account_profitability') }}
     group by period_id

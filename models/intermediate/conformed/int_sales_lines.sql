@@ -148,9 +148,13 @@ final as (
         document_type = 'credit_note' and line_category in ('product', 'service') as is_return,
         quantity,
         {{ money('unit_price * exchange_rate') }} as unit_price,
-        {{ money('quantity * unit_price * exchange_rate') }} as gross_amount,
+        -- DuckDB types decimal(18,4) x decimal(18,4) as decimal(18,8): widened first, or a line
+        -- above 10 billion would overflow
+        {{ money('cast(quantity as decimal(38, 4)) * unit_price * exchange_rate') }} as gross_amount,
         {{ money('sign(quantity) * discount_amount * exchange_rate') }} as discount_amount,
-        {{ money('(quantity * unit_price - sign(quantity) * discount_amount) * exchange_rate') }} as net_amount,
+        {{ money(
+            '(cast(quantity as decimal(38, 4)) * unit_price - sign(quantity) * discount_amount) * exchange_rate'
+        ) }} as net_amount,
         unit_price = 0 as is_free_of_charge,
         currency as original_currency,
         exchange_rate,

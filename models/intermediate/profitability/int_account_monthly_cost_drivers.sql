@@ -16,6 +16,8 @@ with activity_costs as (
         travel_minutes,
         is_time_cost_known,
         is_travel_expense_known,
+        is_duration_known,
+        is_travel_minutes_known,
         rep_time_cost,
         unpaid_service_cost,
         travel_time_cost,
@@ -42,6 +44,8 @@ monthly_activities as (
         count(*) filter (where is_unpaid_service) as unpaid_service_activity_count,
         count(*) filter (where not is_time_cost_known) as unknown_time_cost_activity_count,
         count(*) filter (where not is_travel_expense_known) as unknown_travel_expense_activity_count,
+        count(*) filter (where not is_duration_known) as unknown_duration_activity_count,
+        count(*) filter (where not is_travel_minutes_known) as unknown_travel_minutes_activity_count,
         sum(activity_minutes) filter (where not is_unpaid_service) as rep_time_minutes,
         sum(activity_minutes) filter (where is_unpaid_service) as unpaid_service_minutes,
         sum(travel_minutes) as travel_minutes,
@@ -75,6 +79,9 @@ final as (
         coalesce(monthly_activities.unknown_time_cost_activity_count, 0) as unknown_time_cost_activity_count,
         coalesce(monthly_activities.unknown_travel_expense_activity_count, 0)
             as unknown_travel_expense_activity_count,
+        coalesce(monthly_activities.unknown_duration_activity_count, 0) as unknown_duration_activity_count,
+        coalesce(monthly_activities.unknown_travel_minutes_activity_count, 0)
+            as unknown_travel_minutes_activity_count,
         monthly_activities.rep_time_minutes,
         monthly_activities.unpaid_service_minutes,
         monthly_activities.travel_minutes,

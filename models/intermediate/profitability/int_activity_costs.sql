@@ -7,8 +7,10 @@
     service (a type listed in var unpaid_service_activity_types that the customer did not pay
     for) or ordinary rep time, so no minute is counted twice.
     A rep with no known cost per minute (no loaded cost, zero capacity, unknown rep) leaves the
-    time cost null and is_time_cost_known false; a trip with travel minutes but no recorded
-    expense leaves the expense null (is_travel_expense_known false).
+    time cost null and is_time_cost_known false, as do unknown minutes (duration or travel
+    minutes not recorded: is_duration_known, is_travel_minutes_known); a trip with travel
+    minutes but no recorded expense, or neither travel minutes nor expense recorded, leaves the
+    expense null (is_travel_expense_known false).
 -#}
 {%- set unpaid_types = var('unpaid_service_activity_types') -%}
 {%- if unpaid_types is string -%}{%- set unpaid_types = [unpaid_types] -%}{%- endif %}
@@ -50,7 +52,10 @@ classified as (
         reps.cost_per_minute is not null
         and activities.duration_minutes is not null
         and activities.travel_minutes is not null as is_time_cost_known,
-        activities.travel_cost is not null or activities.travel_minutes = 0 as is_travel_expense_known
+        -- travel minutes are optional: with neither minutes nor expense recorded, the expense is unknown
+        activities.travel_cost is not null or coalesce(activities.travel_minutes = 0, false) as is_travel_expense_known,
+        activities.duration_minutes is not null as is_duration_known,
+        activities.travel_minutes is not null as is_travel_minutes_known
     from activities
     left join reps
         on activities.rep_id = reps.rep_id
@@ -71,6 +76,8 @@ final as (
         cost_per_minute,
         is_time_cost_known,
         is_travel_expense_known,
+        is_duration_known,
+        is_travel_minutes_known,
         case when not is_unpaid_service then {{ money('duration_minutes * cost_per_minute') }} end as rep_time_cost,
         case when is_unpaid_service then {{ money('duration_minutes * cost_per_minute') }} end as unpaid_service_cost,
         {{ money('travel_minutes * cost_per_minute') }} as travel_time_cost,

@@ -112,6 +112,12 @@ final as (
         ) as period_end_date,
         numbered.period_month_count,
         numbered.period_offset = 0 as is_current_period,
+        -- the as-of date ends the period before its last day: its comparisons are cut at the same
+        -- day (int_account_period_to_date_comparisons)
+        numbered.period_offset = 0
+        and as_of.as_of_date
+        < cast(numbered.period_start_date + to_months(numbered.period_month_count) - interval 1 day as date)
+            as is_period_to_date,
         numbered.is_reported,
         numbered.previous_period_offset,
         numbered.last_year_period_offset,

@@ -3,7 +3,9 @@
     (known by then and not yet left), the job functions they cover, and the best access to a
     decision maker (decision-role points x seniority points / 100, seed score_points).
     is_contacts_delivered tells "no contact at this account" (a measured 0) from "no contacts
-    file" (unknown).
+    file" (unknown). job_function is optional in the contract: contacts without one are counted
+    apart (unknown_function_contact_count), so active contacts whose functions are all unknown
+    do not read as a network of 0 functions.
 -#}
 with spine as (
     select
@@ -62,6 +64,7 @@ network as (
         account_snapshot_id,
         count(*) as active_contact_count,
         count(distinct job_function) as job_function_count,
+        count(*) filter (where job_function is null) as unknown_function_contact_count,
         max(access_points) as best_access_points,
         max(active_from_date) as latest_contact_date
     from active_contacts
@@ -74,6 +77,7 @@ final as (
         delivery.is_contacts_delivered,
         coalesce(network.active_contact_count, 0) as active_contact_count,
         coalesce(network.job_function_count, 0) as job_function_count,
+        coalesce(network.unknown_function_contact_count, 0) as unknown_function_contact_count,
         network.best_access_points,
         network.latest_contact_date
     from spine

@@ -104,6 +104,7 @@ measured as (
         contacts.is_contacts_delivered,
         contacts.active_contact_count,
         contacts.job_function_count,
+        contacts.unknown_function_contact_count,
         contacts.best_access_points,
         contacts.latest_contact_date,
         interactions.is_activities_delivered,
@@ -260,14 +261,22 @@ final as (
                 then 'decision role or seniority of the contacts unknown'
         end as decision_maker_access_missing_reason,
 
-        -- contact network breadth
-        cast(clamped.job_function_count as double) as contact_network_breadth_value,
-        case when clamped.is_contacts_delivered then
-            round(100 * clamped.contact_network_breadth_position, 1)
+        -- contact network breadth: no active contact is a measured 0; active contacts whose job
+        -- functions are all unknown are not (with some known, the known functions are counted,
+        -- as decision-maker access takes the best known contact)
+        case when clamped.job_function_count > 0 or clamped.unknown_function_contact_count = 0
+            then cast(clamped.job_function_count as double)
+        end as contact_network_breadth_value,
+        case when clamped.is_contacts_delivered
+            and (clamped.job_function_count > 0 or clamped.unknown_function_contact_count = 0)
+            then round(100 * clamped.contact_network_breadth_position, 1)
         end as contact_network_breadth_score,
         clamped.latest_contact_date as contact_network_breadth_data_date,
-        case when not clamped.is_contacts_delivered then 'contacts not delivered' end
-            as contact_network_breadth_missing_reason,
+        case
+            when not clamped.is_contacts_delivered then 'contacts not delivered'
+            when clamped.job_function_count = 0 and clamped.unknown_function_contact_count > 0
+                then 'job function of the contacts unknown'
+        end as contact_network_breadth_missing_reason,
 
         -- interaction regularity
         clamped.interaction_month_share as interaction_regularity_value,

@@ -18,7 +18,9 @@
       undetermined (no purchase in the window / contacts not delivered); big_r (opportunities
       delivered, tenure >= var big_r_min_tenure_months, active-month share >= var
       big_r_min_active_month_share, contact functions >= var big_r_min_functions, opportunities in
-      the window >= var big_r_min_opportunities); transactional (discount share > var
+      the window >= var big_r_min_opportunities); undetermined (all of big-R's conditions met but
+      the function count, which only active contacts without a job function could complete);
+      transactional (discount share > var
       transactional_min_discount_share with at most var transactional_max_contacts active
       contacts, or no active contact at all); undetermined (opportunities not delivered, so big-R
       cannot be ruled out); small_r (a relationship carried by contacts without the big-R breadth).
@@ -43,6 +45,7 @@ signals as (
         has_activities_file,
         active_contact_count,
         contact_function_count,
+        unknown_function_contact_count,
         opportunity_count_window,
         won_opportunity_count_window,
         unpaid_service_minutes_window
@@ -67,6 +70,7 @@ joined as (
         signals.has_activities_file,
         signals.active_contact_count,
         signals.contact_function_count,
+        signals.unknown_function_contact_count,
         signals.opportunity_count_window,
         signals.won_opportunity_count_window,
         signals.unpaid_service_minutes_window,
@@ -138,12 +142,18 @@ relationship as (
         case
             when purchase_month_count_window = 0 then 'no_purchase_in_window'
             when not has_contacts_file then 'contacts_not_delivered'
+            -- contacts without a job function may cover the functions big-R needs: when only
+            -- they could complete the count, big-R can be neither confirmed nor ruled out
             when has_opportunities_file
                 and tenure_months >= {{ number_var('big_r_min_tenure_months') }}
                 and active_month_share >= {{ number_var('big_r_min_active_month_share') }}
-                and contact_function_count >= {{ number_var('big_r_min_functions') }}
+                and contact_function_count + unknown_function_contact_count >= {{ number_var('big_r_min_functions') }}
                 and opportunity_count_window >= {{ number_var('big_r_min_opportunities') }}
-                then 'long_regular_broad_with_opportunity_flow'
+                then case
+                    when contact_function_count >= {{ number_var('big_r_min_functions') }}
+                        then 'long_regular_broad_with_opportunity_flow'
+                    else 'contact_functions_unknown'
+                end
             when discount_share_window > {{ number_var('transactional_min_discount_share') }}
                 and active_contact_count <= {{ number_var('transactional_max_contacts') }}
                 then 'price_driven_few_contacts'

@@ -83,7 +83,10 @@ active_contacts as (
     select
         account_entities.segment_entity_id,
         count(distinct contacts.contact_id) as active_contact_count,
-        count(distinct contacts.job_function) as contact_function_count
+        count(distinct contacts.job_function) as contact_function_count,
+        -- job_function is optional: contacts without one may cover functions the count misses
+        count(distinct contacts.contact_id) filter (where contacts.job_function is null)
+            as unknown_function_contact_count
     from contacts
     cross join window_bounds
     inner join account_entities
@@ -141,6 +144,10 @@ final as (
             when delivered.has_contacts_file
                 then cast(coalesce(active_contacts.contact_function_count, 0) as integer)
         end as contact_function_count,
+        case
+            when delivered.has_contacts_file
+                then cast(coalesce(active_contacts.unknown_function_contact_count, 0) as integer)
+        end as unknown_function_contact_count,
         case
             when delivered.has_opportunities_file
                 then cast(coalesce(window_opportunities.opportunity_count_window, 0) as integer)

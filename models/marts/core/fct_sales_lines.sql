@@ -183,12 +183,12 @@ final as (
         case when is_revenue_line then net_amount else 0 end as net_revenue,
         cost_basis,
         {{ money("""case cost_basis
-            when 'unit_cost' then quantity * unit_cost
+            when 'unit_cost' then cast(quantity as decimal(38, 4)) * unit_cost
             when 'family_margin_rate' then net_amount * (1 - margin_rate)
             when 'not_applicable' then 0
         end""") }} as cost_of_goods,
         {{ money("""case cost_basis
-            when 'unit_cost' then net_amount - quantity * unit_cost
+            when 'unit_cost' then net_amount - cast(quantity as decimal(38, 4)) * unit_cost
             when 'family_margin_rate' then net_amount * margin_rate
             when 'not_applicable' then case when is_revenue_line then net_amount else 0 end
         end""") }} as gross_margin,

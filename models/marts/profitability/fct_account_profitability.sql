@@ -16,7 +16,11 @@
     no_cost_drivers_in_period) and the net contribution is its gross margin.
     Sales, activities and deals are all cut at the as-of date: whole months before the as-of
     month (int_account_monthly_sales), the as-of month up to the as-of date
-    (int_account_as_of_month_sales).
+    (int_account_as_of_month_sales). A current period so cut short (is_period_to_date) has its
+    growth and revenue trend taken against the previous period and the same period last year
+    cut at the same day (int_account_period_to_date_comparisons: the *_to_date_net_revenue
+    columns), never against whole ones; its contribution changes are null, costs being counted
+    by month. The previous and last year's own figures stay those of the whole periods.
 -#}
 {%- set order_handling_rate = var('order_handling_cost') -%}
 with periods as (
@@ -28,6 +32,7 @@ with periods as (
         period_end_date,
         period_month_count,
         is_current_period,
+        is_period_to_date,
         is_reported,
         previous_period_number,
         last_year_period_number,
@@ -121,6 +126,17 @@ monthly_known_margin as (
     from as_of_month_sales
 ),
 
+-- the previous period and the same period last year cut at the same day, for a current period
+-- the as-of date cuts short
+period_to_date_comparisons as (
+    select
+        period_number,
+        comparison,
+        account_id,
+        net_revenue
+    from {{ ref('int_account_period_to_date_comparisons') }}
+),
+
 monthly_cost_drivers as (
     select
         account_id,
@@ -129,6 +145,8 @@ monthly_cost_drivers as (
         unpaid_service_activity_count,
         unknown_time_cost_activity_count,
         unknown_travel_expense_activity_count,
+        unknown_duration_activity_count,
+        unknown_travel_minutes_activity_count,
         rep_time_minutes,
         unpaid_service_minutes,
         travel_minutes,
@@ -206,6 +224,8 @@ cost_drivers_by_period as (
         sum(monthly_cost_drivers.unpaid_service_activity_count) as unpaid_service_activity_count,
         sum(monthly_cost_drivers.unknown_time_cost_activity_count) as unknown_time_cost_activity_count,
         sum(monthly_cost_drivers.unknown_travel_expense_activity_count) as unknown_travel_expense_activity_count,
+        sum(monthly_cost_drivers.unknown_duration_activity_count) as unknown_duration_activity_count,
+        sum(monthly_cost_drivers.unknown_travel_minutes_activity_count) as unknown_travel_minutes_activity_count,
         sum(monthly_cost_drivers.rep_time_minutes) as rep_time_minutes,
         sum(monthly_cost_drivers.unpaid_service_minutes) as unpaid_service_minutes,
         sum(monthly_cost_drivers.travel_minutes) as travel_minutes,
@@ -240,6 +260,8 @@ account_periods as (
         cost_drivers_by_period.unpaid_service_activity_count,
         cost_drivers_by_period.unknown_time_cost_activity_count,
         cost_drivers_by_period.unknown_travel_expense_activity_count,
+        cost_drivers_by_period.unknown_duration_activity_count,
+        cost_drivers_by_period.unknown_travel_minutes_activity_count,
         cost_drivers_by_period.rep_time_minutes,
         cost_drivers_by_period.unpaid_service_minutes,
         cost_drivers_by_period.travel_minutes,
@@ -264,6 +286,7 @@ source_status as (
         periods.period_end_date,
         periods.period_month_count,
         periods.is_current_period,
+        periods.is_period_to_date,
         periods.is_reported,
         periods.previous_period_number,
         periods.last_year_period_number,
@@ -284,6 +307,14 @@ source_status as (
             when not periods.is_opportunity_covered then 'before_opportunity_history'
             when coalesce(account_periods.won_deal_discount_amount, 0) = 0 then 'no_won_deal_discounts_in_period'
         end as won_deal_discount_cost_missing_reason,
+        -- why the time components are unknown when activities were costed: minutes not recorded
+        -- come first (the data), then a rep whose cost per minute is unknown
+        case
+            when coalesce(account_periods.unknown_duration_activity_count, 0) > 0
+                or coalesce(account_periods.unknown_travel_minutes_activity_count, 0) > 0
+                then 'activity_minutes_unknown'
+            when account_periods.unknown_time_cost_activity_count > 0 then 'rep_cost_unknown'
+        end as time_cost_unknown_reason,
         case
             {% if order_handling_rate is none -%}
                 when true then 'order_handling_cost_not_set'
@@ -300,12 +331,12 @@ component_reasons as (
         *,
         coalesce(
             activity_reason,
-            case when unknown_time_cost_activity_count > 0 then 'rep_cost_unknown' end,
+            time_cost_unknown_reason,
             case when coalesce(rep_time_cost, 0) = 0 then 'no_rep_time_in_period' end
         ) as rep_time_cost_missing_reason,
         coalesce(
             activity_reason,
-            case when unknown_time_cost_activity_count > 0 then 'rep_cost_unknown' end,
+            time_cost_unknown_reason,
             case when coalesce(travel_time_cost, 0) = 0 then 'no_travel_in_period' end
         ) as travel_time_cost_missing_reason,
         coalesce(
@@ -315,7 +346,7 @@ component_reasons as (
         ) as travel_expenses_missing_reason,
         coalesce(
             activity_reason,
-            case when unknown_time_cost_activity_count > 0 then 'rep_cost_unknown' end,
+            time_cost_unknown_reason,
             case when coalesce(unpaid_service_cost, 0) = 0 then 'no_unpaid_services_in_period' end
         ) as unpaid_service_cost_missing_reason
     from source_status
@@ -444,6 +475,8 @@ compared as (
         neighbours.previous_row_net_contribution,
         neighbours.last_year_row_net_revenue,
         neighbours.last_year_row_net_contribution,
+        previous_to_date.net_revenue as previous_to_date_row_net_revenue,
+        last_year_to_date.net_revenue as last_year_to_date_row_net_revenue,
         previous_periods.is_sales_covered as is_previous_sales_covered,
         previous_periods.is_activity_covered and previous_periods.is_opportunity_covered
         {%- if order_handling_rate is none %} and false{% endif %} as is_previous_cost_covered,
@@ -458,6 +491,14 @@ compared as (
         on measured.previous_period_number = previous_periods.period_number
     left join periods as last_year_periods
         on measured.last_year_period_number = last_year_periods.period_number
+    left join period_to_date_comparisons as previous_to_date
+        on measured.account_id = previous_to_date.account_id
+        and measured.period_number = previous_to_date.period_number
+        and previous_to_date.comparison = 'previous'
+    left join period_to_date_comparisons as last_year_to_date
+        on measured.account_id = last_year_to_date.account_id
+        and measured.period_number = last_year_to_date.period_number
+        and last_year_to_date.comparison = 'last_year'
     where measured.is_reported
 ),
 
@@ -482,8 +523,32 @@ comparisons as (
             when last_year_row_net_revenue is not null or last_year_row_net_contribution is not null
                 then last_year_row_net_contribution
             when is_last_year_sales_covered and is_last_year_cost_covered then 0
-        end as last_year_net_contribution
+        end as last_year_net_contribution,
+        -- a period to date is compared with the others cut at the same day
+        case when is_period_to_date then
+            case
+                when previous_to_date_row_net_revenue is not null then previous_to_date_row_net_revenue
+                when is_previous_sales_covered then 0
+            end
+        end as previous_period_to_date_net_revenue,
+        case when is_period_to_date then
+            case
+                when last_year_to_date_row_net_revenue is not null then last_year_to_date_row_net_revenue
+                when is_last_year_sales_covered then 0
+            end
+        end as last_year_to_date_net_revenue
     from compared
+),
+
+-- what growth and trend compare with: the whole period, or for a period to date the same days
+comparison_bases as (
+    select
+        *,
+        case when is_period_to_date then previous_period_to_date_net_revenue else previous_period_net_revenue end
+            as previous_revenue_base,
+        case when is_period_to_date then last_year_to_date_net_revenue else last_year_net_revenue end
+            as last_year_revenue_base
+    from comparisons
 ),
 
 final as (
@@ -497,6 +562,7 @@ final as (
         period_end_date,
         cast(period_month_count as integer) as period_month_count,
         is_current_period,
+        is_period_to_date,
         is_sales_covered,
         is_cost_covered,
         -- revenue to margin
@@ -518,11 +584,15 @@ final as (
         -- cost drivers (quantities of recorded events; null when the source does not cover the period)
         case when activity_reason in ('activities_not_delivered', 'before_activity_history') then null
             else cast(coalesce(activity_count, 0) as bigint) end as activity_count,
-        case when activity_reason in ('activities_not_delivered', 'before_activity_history') then null
+        -- minutes are null, not partial sums, when an activity's minutes were not recorded
+        case when activity_reason in ('activities_not_delivered', 'before_activity_history')
+            or coalesce(unknown_duration_activity_count, 0) > 0 then null
             else cast(coalesce(rep_time_minutes, 0) as decimal(18, 4)) end as rep_time_minutes,
-        case when activity_reason in ('activities_not_delivered', 'before_activity_history') then null
+        case when activity_reason in ('activities_not_delivered', 'before_activity_history')
+            or coalesce(unknown_duration_activity_count, 0) > 0 then null
             else cast(coalesce(unpaid_service_minutes, 0) as decimal(18, 4)) end as unpaid_service_minutes,
-        case when activity_reason in ('activities_not_delivered', 'before_activity_history') then null
+        case when activity_reason in ('activities_not_delivered', 'before_activity_history')
+            or coalesce(unknown_travel_minutes_activity_count, 0) > 0 then null
             else cast(coalesce(travel_minutes, 0) as decimal(18, 4)) end as travel_minutes,
         case when won_deal_discount_cost_missing_reason in ('opportunities_not_delivered', 'before_opportunity_history')
             then null else cast(coalesce(won_deal_count, 0) as bigint) end as won_deal_count,
@@ -557,32 +627,39 @@ final as (
             when {{ money('net_revenue') }} > 0
                 then {{ money('net_contribution_value') }} / {{ money('net_revenue') }}
         end as net_contribution_rate,
-        -- against the previous period and the same period last year
+        -- against the previous period and the same period last year (for a period to date, their
+        -- same days: costs are counted by month, so its contribution has no such comparison)
         {{ money('previous_period_net_revenue') }} as previous_period_net_revenue,
+        {{ money('previous_period_to_date_net_revenue') }} as previous_period_to_date_net_revenue,
         {{ money('previous_period_net_contribution') }} as previous_period_net_contribution,
         case
-            when previous_period_net_revenue > 0
-                then (coalesce(net_revenue, 0) - previous_period_net_revenue) / previous_period_net_revenue
+            when previous_revenue_base > 0
+                then (coalesce(net_revenue, 0) - previous_revenue_base) / previous_revenue_base
         end as net_revenue_growth_vs_previous,
-        {{ money('net_contribution_value - previous_period_net_contribution') }} as net_contribution_change_vs_previous,
+        case when not is_period_to_date then
+            {{ money('net_contribution_value - previous_period_net_contribution') }}
+        end as net_contribution_change_vs_previous,
         {{ money('last_year_net_revenue') }} as last_year_net_revenue,
+        {{ money('last_year_to_date_net_revenue') }} as last_year_to_date_net_revenue,
         {{ money('last_year_net_contribution') }} as last_year_net_contribution,
         case
-            when last_year_net_revenue > 0
-                then (coalesce(net_revenue, 0) - last_year_net_revenue) / last_year_net_revenue
+            when last_year_revenue_base > 0
+                then (coalesce(net_revenue, 0) - last_year_revenue_base) / last_year_revenue_base
         end as net_revenue_growth_vs_last_year,
-        {{ money('net_contribution_value - last_year_net_contribution') }} as net_contribution_change_vs_last_year,
+        case when not is_period_to_date then
+            {{ money('net_contribution_value - last_year_net_contribution') }}
+        end as net_contribution_change_vs_last_year,
         -- against the same period last year, so months and quarters are free of seasonality
         case
-            when last_year_net_revenue is null then 'no_history'
-            when last_year_net_revenue <= 0 then 'no_prior_revenue'
-            when (coalesce(net_revenue, 0) - last_year_net_revenue) / last_year_net_revenue
+            when last_year_revenue_base is null then 'no_history'
+            when last_year_revenue_base <= 0 then 'no_prior_revenue'
+            when (coalesce(net_revenue, 0) - last_year_revenue_base) / last_year_revenue_base
                 > {{ number_var('growth_threshold') }} then 'growing'
-            when (coalesce(net_revenue, 0) - last_year_net_revenue) / last_year_net_revenue
+            when (coalesce(net_revenue, 0) - last_year_revenue_base) / last_year_revenue_base
                 < -{{ number_var('growth_threshold') }} then 'declining'
             else 'stable'
         end as revenue_trend
-    from comparisons
+    from comparison_bases
 )
 
 select * from final

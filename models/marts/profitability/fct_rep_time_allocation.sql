@@ -5,7 +5,9 @@
     logged without an account: never an account's cost, but part of the rep's time) and
     'unused_capacity' (practical capacity of the period left after every logged minute).
     Minutes are the activities' own minutes plus travel minutes; time cost is minutes x the
-    rep's cost per minute. An account's revenue, gross margin and net contribution for the
+    rep's cost per minute. An activity whose duration or travel minutes were not recorded makes
+    its row's minutes and time cost unknown (null, reason activity_minutes_unknown), and so the
+    rep's unused capacity in the period: unlogged time is not idle time. An account's revenue, gross margin and net contribution for the
     period (fct_account_profitability) are shared among the reps who worked on it in proportion
     to their minutes (to their activity count when no minute was logged), so summing over reps
     counts each account once. Allocated money is null when any account in the row has it
@@ -42,6 +44,8 @@ activity_costs as (
         travel_minutes,
         is_time_cost_known,
         is_travel_expense_known,
+        is_duration_known,
+        is_travel_minutes_known,
         rep_time_cost,
         unpaid_service_cost,
         travel_time_cost,
@@ -104,6 +108,8 @@ rep_account_periods as (
         count(*) as activity_count,
         count(*) filter (where not is_time_cost_known) as unknown_time_cost_count,
         count(*) filter (where not is_travel_expense_known) as unknown_travel_expense_count,
+        count(*) filter (where not is_duration_known) as unknown_duration_count,
+        count(*) filter (where not is_travel_minutes_known) as unknown_travel_minutes_count,
         sum(activity_minutes) as activity_minutes,
         sum(activity_minutes) filter (where is_unpaid_service) as unpaid_service_minutes,
         sum(travel_minutes) as travel_minutes,
@@ -166,6 +172,8 @@ segment_rows as (
         count(account_id) as account_count,
         sum(unknown_time_cost_count) as unknown_time_cost_count,
         sum(unknown_travel_expense_count) as unknown_travel_expense_count,
+        sum(unknown_duration_count) as unknown_duration_count,
+        sum(unknown_travel_minutes_count) as unknown_travel_minutes_count,
         sum(activity_minutes) as activity_minutes,
         coalesce(sum(unpaid_service_minutes), 0) as unpaid_service_minutes,
         sum(travel_minutes) as travel_minutes,
@@ -203,7 +211,8 @@ logged_by_rep_period as (
     select
         rep_id,
         period_id,
-        sum(total_minutes) as logged_minutes
+        sum(total_minutes) as logged_minutes,
+        sum(unknown_duration_count + unknown_travel_minutes_count) as unknown_minutes_count
     from segment_rows
     group by rep_id, period_id
 ),
@@ -213,8 +222,11 @@ unused_rows as (
         rep_periods.rep_id,
         rep_periods.period_id,
         'unused_capacity' as allocation_segment,
-        greatest(rep_periods.practical_capacity_minutes - coalesce(logged_by_rep_period.logged_minutes, 0), 0)
-            as total_minutes,
+        -- what was not logged is unknown when a logged activity's minutes were not recorded
+        case when coalesce(logged_by_rep_period.unknown_minutes_count, 0) = 0 then
+            greatest(rep_periods.practical_capacity_minutes - coalesce(logged_by_rep_period.logged_minutes, 0), 0)
+        end as total_minutes,
+        coalesce(logged_by_rep_period.unknown_minutes_count, 0) > 0 as has_unknown_minutes,
         rep_periods.cost_per_minute
     from rep_periods
     left join logged_by_rep_period
@@ -231,16 +243,25 @@ all_rows as (
         segment_rows.xyz_class,
         segment_rows.activity_count,
         segment_rows.account_count,
-        segment_rows.activity_minutes,
-        segment_rows.unpaid_service_minutes,
-        segment_rows.travel_minutes,
-        segment_rows.total_minutes,
+        -- minutes are null, not partial sums, when an activity's minutes were not recorded
+        case when segment_rows.unknown_duration_count = 0 then segment_rows.activity_minutes end as activity_minutes,
+        case when segment_rows.unknown_duration_count = 0 then segment_rows.unpaid_service_minutes end
+            as unpaid_service_minutes,
+        case when segment_rows.unknown_travel_minutes_count = 0 then segment_rows.travel_minutes end as travel_minutes,
+        case when segment_rows.unknown_duration_count + segment_rows.unknown_travel_minutes_count = 0
+            then segment_rows.total_minutes end as total_minutes,
         -- unknown when an account of the row has an unknown contribution, not counted as profitable
         case
-            when segment_rows.unknown_contribution_count = 0 then segment_rows.loss_making_account_minutes
+            when segment_rows.unknown_contribution_count = 0
+                and segment_rows.unknown_duration_count + segment_rows.unknown_travel_minutes_count = 0
+                then segment_rows.loss_making_account_minutes
         end as loss_making_account_minutes,
         case when segment_rows.unknown_time_cost_count = 0 then segment_rows.time_cost end as time_cost,
-        case when segment_rows.unknown_time_cost_count > 0 then 'rep_cost_unknown' end as time_cost_missing_reason,
+        case
+            when segment_rows.unknown_duration_count + segment_rows.unknown_travel_minutes_count > 0
+                then 'activity_minutes_unknown'
+            when segment_rows.unknown_time_cost_count > 0 then 'rep_cost_unknown'
+        end as time_cost_missing_reason,
         case when segment_rows.unknown_travel_expense_count = 0 then segment_rows.travel_expenses end
             as travel_expenses,
         segment_rows.allocated_net_revenue,
@@ -253,6 +274,7 @@ all_rows as (
         segment_rows.allocated_net_contribution_known_part,
         case
             when segment_rows.allocation_segment != 'internal' and segment_rows.total_minutes > 0
+                and segment_rows.unknown_duration_count + segment_rows.unknown_travel_minutes_count = 0
                 then coalesce(segment_rows.margin_known_minutes, 0) / segment_rows.total_minutes
         end as margin_known_minutes_share
     from segment_rows
@@ -271,7 +293,10 @@ all_rows as (
         unused_rows.total_minutes,
         null as loss_making_account_minutes,
         unused_rows.total_minutes * unused_rows.cost_per_minute as time_cost,
-        case when unused_rows.cost_per_minute is null then 'rep_cost_unknown' end as time_cost_missing_reason,
+        case
+            when unused_rows.has_unknown_minutes then 'activity_minutes_unknown'
+            when unused_rows.cost_per_minute is null then 'rep_cost_unknown'
+        end as time_cost_missing_reason,
         null as travel_expenses,
         null as allocated_net_revenue,
         null as allocated_gross_margin,

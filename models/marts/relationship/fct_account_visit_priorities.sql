@@ -7,7 +7,11 @@
     the geometric mean of attractiveness and the QRC gap (100 - QRC), so it is high only when
     both are; with one of the two unscored, the other alone. Accounts rank by cell priority,
     then priority score, then account_id (deterministic). Former accounts keep their cell but
-    are not in the visit plan.
+    are not in the visit plan. Lost accounts (fct_account_segments.lifecycle_stage) score low on
+    every purchase criterion, so their QRC is weak and the matrix would rank them first: with var
+    lost_account_visits 'win_back_list' (default) they leave the visit plan for the rep's
+    win-back list (win_back_rank, same ordering), so planned visits go to accounts that buy;
+    'visit_plan' plans them like the others.
 -#}
 with scores as (
     select
@@ -31,7 +35,8 @@ accounts as (
 segments as (
     select
         account_id,
-        is_key_account
+        is_key_account,
+        lifecycle_stage
     from {{ ref('fct_account_segments') }}
 ),
 
@@ -53,7 +58,13 @@ placed as (
         scores.as_of_date,
         accounts.owner_rep_id,
         accounts.status as account_status,
-        accounts.status != 'former' as is_in_visit_plan,
+        segments.lifecycle_stage,
+        case
+            when accounts.status = 'former' then 'former_account'
+            {%- if var('lost_account_visits') == 'win_back_list' %}
+            when segments.lifecycle_stage = 'lost' then 'lost_account_win_back'
+            {%- endif %}
+        end as visit_plan_exclusion_reason,
         segments.is_key_account,
         scores.attractiveness_score,
         scores.attractiveness_band,
@@ -81,16 +92,54 @@ placed as (
         and scores.qrc_band = matrix_cells.qrc_band
 ),
 
-final as (
+listed as (
     select
         placed.*,
-        case when placed.owner_rep_id is not null and placed.is_in_visit_plan then
-            cast(row_number() over (
-                partition by placed.owner_rep_id, placed.owner_rep_id is not null and placed.is_in_visit_plan
-                order by placed.cell_priority_rank asc, placed.priority_score desc nulls last, placed.account_id asc
-            ) as integer)
-        end as rep_priority_rank
+        placed.visit_plan_exclusion_reason is null as is_in_visit_plan,
+        -- the rep's ranked list the account belongs to: the visit plan or the win-back list
+        case
+            when placed.owner_rep_id is null then null
+            when placed.visit_plan_exclusion_reason is null then 'visit_plan'
+            when placed.visit_plan_exclusion_reason = 'lost_account_win_back' then 'win_back'
+        end as rep_list
     from placed
+),
+
+ranked as (
+    select
+        listed.*,
+        case when listed.rep_list is not null then
+            cast(row_number() over (
+                partition by listed.owner_rep_id, listed.rep_list
+                order by listed.cell_priority_rank asc, listed.priority_score desc nulls last, listed.account_id asc
+            ) as integer)
+        end as list_rank
+    from listed
+),
+
+final as (
+    select
+        account_id,
+        as_of_date,
+        owner_rep_id,
+        account_status,
+        lifecycle_stage,
+        is_in_visit_plan,
+        visit_plan_exclusion_reason,
+        is_key_account,
+        attractiveness_score,
+        attractiveness_band,
+        qrc_score,
+        qrc_band,
+        matrix_cell_code,
+        matrix_cell_label,
+        cell_priority_rank,
+        recommended_visits_per_year,
+        key_account_min_visits_per_year,
+        priority_score,
+        case when rep_list = 'visit_plan' then list_rank end as rep_priority_rank,
+        case when rep_list = 'win_back' then list_rank end as win_back_rank
+    from ranked
 )
 
 select * from final
