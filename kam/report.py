@@ -725,11 +725,11 @@ def section_matrix(m: Marts) -> Section:
             )
             for c in cell_counts
         ],
-        caption="Accounts per cell of the matrix (planned accounts: not former, not lost)",
+        caption="Accounts per cell of the matrix (the accounts in the visit plan)",
     )
     if not stats.get("planned"):
         return not_available(
-            key, title, MATRIX_HOW, "no account to place (every account is former or lost)"
+            key, title, MATRIX_HOW, "no account to place (no account is in the visit plan)"
         )
     if not stats.get("both"):
         parts = []

@@ -1,6 +1,7 @@
 {#-
     The day spine MetricFlow joins to: one row per calendar day from var min_valid_date (no
-    clean date is earlier; older ones are quarantined) to the end of the year after the as-of
+    clean event date is earlier, older ones are quarantined; an account's creation date may be,
+    but it is a dimension, never metric time) to the end of the year after the as-of
     date, so that late-posted invoices (up to var max_future_days ahead) and the next plan period
     have their days. Derived from the as-of date, never the wall clock: the same inputs give the
     same spine.

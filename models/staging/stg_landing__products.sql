@@ -29,8 +29,6 @@ typed as (
 checked as (
     select
         *,
-        {#- amount_out_of_range: a unit cost or price of a billion is a typo, and would overflow
-            the sales lines' money type -#}
         {%- set rules = [
             ("is_duplicate_file", "duplicate_file", "file content already delivered"),
             ("load_error is not null", "malformed_record", "record could not be split into fields"),
@@ -40,8 +38,6 @@ checked as (
             ("is_bad_is_service", "invalid_boolean", "is_service"),
             ("unit_cost < 0", "negative_amount", "unit_cost"),
             ("list_price < 0", "negative_amount", "list_price"),
-            ("unit_cost >= 1e9", "amount_out_of_range", "unit_cost"),
-            ("list_price >= 1e9", "amount_out_of_range", "list_price"),
         ] %}
         {{ first_failure(rules) }} as dq_reason,
         {{ first_failure(rules, 'detail') }} as dq_detail

@@ -7,7 +7,8 @@
     same period last year), this model gives every account's net revenue over the compared
     period cut at the same day: from the compared period's first day to the as-of date moved
     back by the months between the two periods' starts (DuckDB's month arithmetic keeps the
-    day, or the month's last day when the month is shorter). Whole months come from
+    day, or the month's last day when the month is shorter; an as-of date on a month's last day
+    moves to that month's last day, so whole months meet whole months). Whole months come from
     int_account_monthly_sales, the month cut short from the line-level fact.
     One row per current period, comparison and account that had sales in the compared window.
 -#}
@@ -38,23 +39,33 @@ comparisons as (
     where periods.is_period_to_date
 ),
 
-comparison_windows as (
+compared_periods as (
     select
         comparisons.period_number,
         comparisons.comparison,
         compared.period_start_date as window_start_date,
-        cast(
-            current_period.as_of_date
-            - to_months(
-                cast(datediff('month', compared.period_start_date, current_period.period_start_date) as integer)
-            )
-            as date
-        ) as window_end_date
+        current_period.as_of_date,
+        cast(datediff('month', compared.period_start_date, current_period.period_start_date) as integer)
+            as month_distance
     from comparisons
     inner join periods as current_period
         on comparisons.period_number = current_period.period_number
     inner join periods as compared
         on comparisons.compared_period_number = compared.period_number
+),
+
+comparison_windows as (
+    select
+        period_number,
+        comparison,
+        window_start_date,
+        -- an as-of date on a month's last day (a quarter or year to date of whole months) is
+        -- compared with whole months too: 30 April with 31 January, not the 30th
+        case
+            when as_of_date = last_day(as_of_date) then cast(last_day(as_of_date - to_months(month_distance)) as date)
+            else cast(as_of_date - to_months(month_distance) as date)
+        end as window_end_date
+    from compared_periods
 ),
 
 windows as (

@@ -143,7 +143,11 @@ costed as (
         case
             when not sales_lines.is_revenue_line then 'not_applicable'
             when sales_lines.line_category = 'discount' then 'not_applicable'
-            when products.unit_cost is not null then 'unit_cost'
+            -- a line cost beyond any real order (a typo in the cost or the quantity) is not used:
+            -- it would overflow the money type
+            when products.unit_cost is not null
+                and abs(cast(sales_lines.quantity as double) * products.unit_cost) < 1e12
+                then 'unit_cost'
             -- a margin rate prices cost from revenue: goods given free (price 0, or discounted to 0)
             -- have none, so their cost is unknown
             when family_margin_rates.margin_rate is not null and sales_lines.net_amount != 0

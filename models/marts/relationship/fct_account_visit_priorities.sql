@@ -10,8 +10,9 @@
     are not in the visit plan. Lost accounts (fct_account_segments.lifecycle_stage) score low on
     every purchase criterion, so their QRC is weak and the matrix would rank them first: with var
     lost_account_visits 'win_back_list' (default) they leave the visit plan for the rep's
-    win-back list (win_back_rank, same ordering), so planned visits go to accounts that buy;
-    'visit_plan' plans them like the others.
+    win-back list (win_back_rank, same ordering), so planned visits go to accounts that buy,
+    except key accounts, which keep their minimum visits in the plan; 'visit_plan' plans them
+    like the others.
 -#}
 with scores as (
     select
@@ -62,7 +63,9 @@ placed as (
         case
             when accounts.status = 'former' then 'former_account'
             {%- if var('lost_account_visits') == 'win_back_list' %}
-            when segments.lifecycle_stage = 'lost' then 'lost_account_win_back'
+            -- a key account keeps its minimum visits: winning it back is the plan's job
+            when segments.lifecycle_stage = 'lost' and not coalesce(segments.is_key_account, false)
+                then 'lost_account_win_back'
             {%- endif %}
         end as visit_plan_exclusion_reason,
         segments.is_key_account,
