@@ -1,5 +1,5 @@
 {#-
-    One row per account of the visit plan (not former, by default not lost) for the next period
+    One row per account of the visit plan (not former; by default not lost unless key) for the next period
     (var plan_period_working_days working days from the day after the as-of date): its demand,
     its planned visits and what was not served, with the reason. Planned visits are rates over
     the period (0.5 = one visit every other period); planned_interval_working_days is the

@@ -11,8 +11,8 @@
     every purchase criterion, so their QRC is weak and the matrix would rank them first: with var
     lost_account_visits 'win_back_list' (default) they leave the visit plan for the rep's
     win-back list (win_back_rank, same ordering), so planned visits go to accounts that buy,
-    except key accounts, which keep their minimum visits in the plan; 'visit_plan' plans them
-    like the others.
+    except key accounts, which stay in the plan asking for their key-account minimum only (not
+    the cell's frequency); 'visit_plan' plans them like the others.
 -#}
 with scores as (
     select
@@ -76,7 +76,17 @@ placed as (
         matrix_cells.cell_code as matrix_cell_code,
         matrix_cells.cell_label as matrix_cell_label,
         matrix_cells.cell_priority_rank,
-        matrix_cells.recommended_visits_per_year,
+        -- a lost key account kept in the plan asks for its minimum, not the weak-relationship
+        -- cell's full frequency its lapsed purchases put it in
+        {% if var('lost_account_visits') == 'win_back_list' -%}
+            case
+                when segments.lifecycle_stage = 'lost' and segments.is_key_account
+                    then least(matrix_cells.recommended_visits_per_year, matrix_cells.key_account_min_visits_per_year)
+                else matrix_cells.recommended_visits_per_year
+            end
+        {%- else -%}
+            matrix_cells.recommended_visits_per_year
+        {%- endif %} as recommended_visits_per_year,
         case when segments.is_key_account then matrix_cells.key_account_min_visits_per_year end
             as key_account_min_visits_per_year,
         round(case
