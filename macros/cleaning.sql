@@ -94,3 +94,12 @@
 {% macro money(expression) -%}
     cast(round({{ expression }}, 4) as decimal(18, 4))
 {%- endmacro %}
+
+{#-
+    The largest amount one sales line may carry (1e12 in the reporting currency): money() holds
+    up to 1e14, so sums of a hundred such lines still fit. A line beyond it is a typo, not an
+    order: quarantined (amount_out_of_range), or its cost from a unit cost not used.
+-#}
+{% macro max_line_amount() -%}
+    1e12
+{%- endmacro %}

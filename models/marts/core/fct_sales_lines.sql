@@ -146,7 +146,7 @@ costed as (
             -- a line cost beyond any real order (a typo in the cost or the quantity) is not used:
             -- it would overflow the money type
             when products.unit_cost is not null
-                and abs(cast(sales_lines.quantity as double) * products.unit_cost) < 1e12
+                and abs(cast(sales_lines.quantity as double) * products.unit_cost) < {{ max_line_amount() }}
                 then 'unit_cost'
             -- a margin rate prices cost from revenue: goods given free (price 0, or discounted to 0)
             -- have none, so their cost is unknown
